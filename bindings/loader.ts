@@ -1,0 +1,101 @@
+/**
+ * The only code that loads the .node addon. It prefers a prebuilt binary for this platform
+ * (prebuilds/<platform>-<arch>/graphserve.node, with libonnxruntime.so.1 beside it) and falls back to
+ * the local build (build/Release). When nothing loads, one AddonLoadError lists every path tried and
+ * why each failed.
+ *
+ * The addon is initialised once per JS environment (main thread or worker) with the error classes of
+ * src/errors.ts, so that native failures surface as those classes with their stable codes.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AddonLoadError, errorClasses } from '../src/errors';
+import type { ResolvedSessionOptions } from './options';
+
+export interface NativeTensor {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: ArrayBufferView | Buffer[];
+}
+
+export interface NativeTensorInfo {
+  name: string;
+  datatype: string;
+  onnxType: string;
+  shape: number[];
+}
+
+export interface NativeSession {
+  readonly inputs: NativeTensorInfo[];
+  readonly outputs: NativeTensorInfo[];
+  readonly providers: string[];
+  readonly warnings: string[];
+  readonly batching: boolean;
+  run(inputs: NativeTensor[], timeoutMs: number): Promise<NativeTensor[]>;
+  stats(): import('./session').SessionStats;
+  dispose(): Promise<void>;
+}
+
+export interface Addon {
+  /** ONNX Runtime version string of the loaded library, e.g. '1.30.0'. */
+  readonly ortVersion: string;
+  /** ORT C API version the addon was compiled against. */
+  readonly apiVersion: number;
+  /** Path of the .node file that was loaded. */
+  readonly path: string;
+  createSession(model: string | Uint8Array, options: ResolvedSessionOptions): Promise<NativeSession>;
+  /** Test hook: forces the copying output path (as under a V8 sandbox). */
+  setExternalBuffersAllowed(allowed: boolean): void;
+}
+
+interface RawAddon {
+  init(config: { errors: typeof errorClasses }): { ortVersion: string; apiVersion: number };
+  createSession: Addon['createSession'];
+  setExternalBuffersAllowed: Addon['setExternalBuffersAllowed'];
+}
+
+const ROOT = path.resolve(__dirname, fs.existsSync(path.join(__dirname, '..', 'package.json')) ? '..' : '../..');
+
+/** Candidate .node files, most preferred first. GRAPHSERVE_ADDON overrides all of them. */
+export function addonCandidates(root = ROOT): string[] {
+  const override = process.env['GRAPHSERVE_ADDON'];
+  if (override) return [path.resolve(override)];
+  return [
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'graphserve.node'),
+    path.join(root, 'build', 'Release', 'graphserve.node'),
+  ];
+}
+
+let cached: Addon | undefined;
+
+/** Loads (once per JS environment) and initialises the addon; throws AddonLoadError. */
+export function loadAddon(): Addon {
+  if (cached) return cached;
+  const failures: string[] = [];
+  for (const file of addonCandidates()) {
+    if (!fs.existsSync(file)) {
+      failures.push(`${file}: not found`);
+      continue;
+    }
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const raw = require(file) as RawAddon;
+      const info = raw.init({ errors: errorClasses });
+      cached = {
+        ortVersion: info.ortVersion,
+        apiVersion: info.apiVersion,
+        path: file,
+        createSession: raw.createSession.bind(raw),
+        setExternalBuffersAllowed: raw.setExternalBuffersAllowed.bind(raw),
+      };
+      return cached;
+    } catch (err) {
+      failures.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  throw new AddonLoadError(
+    `graphserve could not load its native addon. Tried:\n  ${failures.join('\n  ')}\n` +
+      `Build it with 'npm run build:native' (needs cmake and a C++ compiler), or install a release with prebuilt binaries.`,
+  );
+}

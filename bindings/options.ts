@@ -1,0 +1,162 @@
+/**
+ * Session options: declared once, with one frozen defaults object and validation, so that C++ only
+ * ever sees complete, checked values (see native/session_config.h).
+ */
+import { InvalidOptionError } from '../src/errors';
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface CudaProviderOptions {
+  name: 'cuda';
+  /** CUDA device ordinal. */
+  deviceId?: number;
+  /** Limit of the CUDA memory arena, bytes; 0 = no limit. */
+  gpuMemLimit?: number;
+  /** cuDNN convolution algorithm search. */
+  cudnnConvAlgoSearch?: 'EXHAUSTIVE' | 'HEURISTIC' | 'DEFAULT';
+  /** Capture and replay CUDA graphs (fixed shapes only; one run at a time per session). */
+  enableCudaGraph?: boolean;
+}
+
+export type ExecutionProvider = 'cpu' | 'cuda' | CudaProviderOptions | { name: 'cpu' };
+
+export interface BatchingOptions {
+  /** Largest batch (rows along dim 0) one run may take. */
+  maxBatchSize?: number;
+  /**
+   * How long the oldest queued request may wait for more to join, microseconds. 0 = opportunistic:
+   * a lone request runs at once; whatever queued while a run was busy forms the next batch.
+   */
+  maxQueueDelayMicros?: number;
+  /** Batch sizes to prefer: a batch reaching one of them is sent at once, even before the delay. */
+  preferredBatchSizes?: number[];
+  /** Requests (not rows) that may wait in the queue; one more is rejected with QueueFullError. */
+  maxQueueSize?: number;
+}
+
+export interface SessionOptions {
+  /** ORT intra-op threads per run; 0 = ORT's default (one per physical core). */
+  intraOpThreads?: number;
+  /** ORT inter-op threads (parallel execution mode only); 0 = ORT's default. */
+  interOpThreads?: number;
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /** In order of preference, e.g. ['cuda', 'cpu']: with 'cpu' listed, a missing CUDA falls back with a warning. */
+  executionProviders?: ExecutionProvider[];
+  /** Dynamic batching along dim 0; false = every request runs alone. Ignored when dim 0 is fixed. */
+  batching?: BatchingOptions | false;
+  /** Runs of this model that may execute concurrently (scheduler threads). */
+  instances?: number;
+  /** Default per-request timeout, milliseconds, from enqueue to completion; 0 = none. */
+  timeoutMs?: number;
+  /** Keep ORT's CPU memory arena (faster; keeps peak memory). Disabled under ASan runs. */
+  cpuMemArena?: boolean;
+}
+
+export interface ResolvedBatching {
+  maxBatchSize: number;
+  maxQueueDelayMicros: number;
+  preferredBatchSizes: number[];
+  maxQueueSize: number;
+}
+
+export interface ResolvedSessionOptions {
+  intraOpThreads: number;
+  interOpThreads: number;
+  graphOptimizationLevel: GraphOptimizationLevel;
+  executionProviders: Array<CudaProviderOptions | { name: 'cpu' }>;
+  batching: ResolvedBatching | false;
+  instances: number;
+  timeoutMs: number;
+  cpuMemArena: boolean;
+}
+
+export const kDefaultBatching: Readonly<ResolvedBatching> = Object.freeze({
+  maxBatchSize: 32, // rows
+  maxQueueDelayMicros: 0, // µs; opportunistic
+  preferredBatchSizes: [],
+  maxQueueSize: 4096, // requests
+});
+
+export const kDefaultSessionOptions: Readonly<ResolvedSessionOptions> = Object.freeze({
+  intraOpThreads: 0, // ORT default
+  interOpThreads: 0, // ORT default
+  graphOptimizationLevel: 'all',
+  executionProviders: [{ name: 'cpu' }],
+  batching: kDefaultBatching,
+  instances: 1,
+  timeoutMs: 0, // ms; none
+  cpuMemArena: true,
+});
+
+const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+
+function int(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function resolveProvider(p: ExecutionProvider): CudaProviderOptions | { name: 'cpu' } {
+  const spec = typeof p === 'string' ? { name: p } : p;
+  if (spec === null || typeof spec !== 'object' || (spec.name !== 'cpu' && spec.name !== 'cuda')) {
+    throw new InvalidOptionError(
+      `executionProviders: unknown provider ${JSON.stringify(p)}; known: 'cpu', 'cuda'`,
+    );
+  }
+  if (spec.name === 'cpu') return { name: 'cpu' };
+  const cuda = spec as CudaProviderOptions;
+  const search = cuda.cudnnConvAlgoSearch ?? 'EXHAUSTIVE';
+  if (!['EXHAUSTIVE', 'HEURISTIC', 'DEFAULT'].includes(search)) {
+    throw new InvalidOptionError(`cudnnConvAlgoSearch must be EXHAUSTIVE, HEURISTIC or DEFAULT`);
+  }
+  return {
+    name: 'cuda',
+    deviceId: int('cuda deviceId', cuda.deviceId ?? 0, 0, 1024),
+    gpuMemLimit: int('cuda gpuMemLimit', cuda.gpuMemLimit ?? 0, 0, Number.MAX_SAFE_INTEGER),
+    cudnnConvAlgoSearch: search,
+    enableCudaGraph: cuda.enableCudaGraph ?? false,
+  };
+}
+
+function resolveBatching(b: BatchingOptions | false | undefined): ResolvedBatching | false {
+  if (b === false) return false;
+  const maxBatchSize = int('batching.maxBatchSize', b?.maxBatchSize ?? kDefaultBatching.maxBatchSize, 1, 1 << 20);
+  const preferred = b?.preferredBatchSizes ?? [];
+  if (!Array.isArray(preferred)) throw new InvalidOptionError('batching.preferredBatchSizes must be an array');
+  for (const p of preferred) int('batching.preferredBatchSizes[]', p, 1, maxBatchSize);
+  return {
+    maxBatchSize,
+    maxQueueDelayMicros: int(
+      'batching.maxQueueDelayMicros',
+      b?.maxQueueDelayMicros ?? kDefaultBatching.maxQueueDelayMicros,
+      0,
+      60_000_000,
+    ),
+    preferredBatchSizes: [...new Set(preferred)].sort((x, y) => x - y),
+    maxQueueSize: int('batching.maxQueueSize', b?.maxQueueSize ?? kDefaultBatching.maxQueueSize, 1, 1 << 24),
+  };
+}
+
+/** Merges user options over the defaults and validates them; throws InvalidOptionError. */
+export function resolveSessionOptions(options: SessionOptions = {}): ResolvedSessionOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options must be an object');
+  const level = options.graphOptimizationLevel ?? kDefaultSessionOptions.graphOptimizationLevel;
+  if (!LEVELS.includes(level)) {
+    throw new InvalidOptionError(`graphOptimizationLevel must be one of ${LEVELS.join(', ')}, got ${level}`);
+  }
+  const providers = options.executionProviders ?? ['cpu'];
+  if (!Array.isArray(providers) || providers.length === 0) {
+    throw new InvalidOptionError('executionProviders must be a non-empty array such as ["cuda", "cpu"]');
+  }
+  return {
+    intraOpThreads: int('intraOpThreads', options.intraOpThreads ?? 0, 0, 1024),
+    interOpThreads: int('interOpThreads', options.interOpThreads ?? 0, 0, 1024),
+    graphOptimizationLevel: level,
+    executionProviders: providers.map(resolveProvider),
+    batching: resolveBatching(options.batching),
+    instances: int('instances', options.instances ?? 1, 1, 64),
+    timeoutMs: int('timeoutMs', options.timeoutMs ?? 0, 0, 24 * 3600 * 1000),
+    cpuMemArena: options.cpuMemArena ?? kDefaultSessionOptions.cpuMemArena,
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Every error graphserve raises, one class per kind, each with a stable string `code` and the HTTP
+ * status it maps to. Native code never invents error kinds: the addon receives these classes at init
+ * and maps its internal Status codes onto them (see bindings/loader.ts).
+ *
+ * HTTP answers `{"error": message, "code": code}` with `status`.
+ */
+
+export class GraphServeError extends Error {
+  /** Stable, documented identifier; never changes between releases. */
+  readonly code: string = 'GS_ERROR';
+  /** HTTP status this error answers with. */
+  readonly status: number = 500;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  toJSON(): { error: string; code: string } {
+    return { error: this.message, code: this.code };
+  }
+}
+
+/** Malformed or invalid input: wrong datatype, shape/data mismatch, unknown input name, bad JSON. */
+export class BadRequestError extends GraphServeError {
+  override readonly code: string = 'GS_BAD_REQUEST';
+  override readonly status: number = 400;
+}
+
+/** A tensor does not match what the model declares (name, datatype or shape). */
+export class InvalidTensorError extends BadRequestError {
+  override readonly code: string = 'GS_INVALID_TENSOR';
+}
+
+/** Options given to a constructor or a config file are invalid. */
+export class InvalidOptionError extends GraphServeError {
+  override readonly code: string = 'GS_INVALID_OPTION';
+  override readonly status: number = 400;
+}
+
+/** Unknown model, version, route or operation. */
+export class NotFoundError extends GraphServeError {
+  override readonly code: string = 'GS_NOT_FOUND';
+  override readonly status: number = 404;
+}
+
+/** Unknown model or version. */
+export class ModelNotFoundError extends NotFoundError {
+  override readonly code: string = 'GS_MODEL_NOT_FOUND';
+}
+
+/** The HTTP method is not allowed on that path. */
+export class MethodNotAllowedError extends GraphServeError {
+  override readonly code: string = 'GS_METHOD_NOT_ALLOWED';
+  override readonly status: number = 405;
+}
+
+/** Request body larger than the configured limit. */
+export class PayloadTooLargeError extends GraphServeError {
+  override readonly code: string = 'GS_PAYLOAD_TOO_LARGE';
+  override readonly status: number = 413;
+}
+
+/** The model (or server) is not ready: still loading, failed to load, or disposed. */
+export class NotReadyError extends GraphServeError {
+  override readonly code: string = 'GS_NOT_READY';
+  override readonly status: number = 503;
+}
+
+/** The model's request queue is full; the client should back off and retry. */
+export class QueueFullError extends GraphServeError {
+  override readonly code: string = 'GS_QUEUE_FULL';
+  override readonly status: number = 503;
+}
+
+/** The session was disposed while the request was queued or running. */
+export class DisposedError extends NotReadyError {
+  override readonly code: string = 'GS_DISPOSED';
+}
+
+/** The request did not complete within its timeout. */
+export class TimeoutError extends GraphServeError {
+  override readonly code: string = 'GS_TIMEOUT';
+  override readonly status: number = 504;
+}
+
+/** A failure inside a model or step: ORT run failure, an exception thrown by user code. */
+export class ModelError extends GraphServeError {
+  override readonly code: string = 'GS_MODEL_ERROR';
+  override readonly status: number = 500;
+}
+
+/** A model file could not be loaded (missing, corrupt, unsupported operator). */
+export class ModelLoadError extends ModelError {
+  override readonly code: string = 'GS_MODEL_LOAD';
+}
+
+/** An execution provider is unavailable (for example CUDA libraries missing). */
+export class ProviderError extends ModelError {
+  override readonly code: string = 'GS_PROVIDER_UNAVAILABLE';
+}
+
+/** The native addon could not be loaded; the message lists every place that was tried. */
+export class AddonLoadError extends GraphServeError {
+  override readonly code: string = 'GS_ADDON_LOAD';
+}
+
+/** A remote step's call failed after its retries. */
+export class RemoteStepError extends GraphServeError {
+  override readonly code: string = 'GS_REMOTE_STEP';
+  override readonly status: number = 502;
+}
+
+/** Every error class, by name: passed to the addon at init and checked by test/errors.test.ts. */
+export const errorClasses = {
+  GraphServeError,
+  BadRequestError,
+  InvalidTensorError,
+  InvalidOptionError,
+  NotFoundError,
+  ModelNotFoundError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  NotReadyError,
+  QueueFullError,
+  DisposedError,
+  TimeoutError,
+  ModelError,
+  ModelLoadError,
+  ProviderError,
+  AddonLoadError,
+  RemoteStepError,
+} as const;
+
+export type ErrorClassName = keyof typeof errorClasses;
+
+/** Turns anything thrown into a GraphServeError (user code may throw strings or plain Errors). */
+export function toGraphServeError(err: unknown): GraphServeError {
+  if (err instanceof GraphServeError) return err;
+  if (err instanceof Error) {
+    const wrapped = new ModelError(err.message, { cause: err });
+    return wrapped;
+  }
+  return new ModelError(String(err));
+}
