@@ -81,7 +81,7 @@ export const kDefaultSessionOptions: Readonly<ResolvedSessionOptions> = Object.f
   intraOpThreads: 0, // ORT default
   interOpThreads: 0, // ORT default
   graphOptimizationLevel: 'all',
-  executionProviders: [{ name: 'cpu' }],
+  executionProviders: [{ name: 'cpu' as const }],
   batching: kDefaultBatching,
   instances: 1,
   timeoutMs: 0, // ms; none

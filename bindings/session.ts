@@ -114,7 +114,7 @@ export class InferenceSession {
     }
     return this.#native.run(checked, timeoutMs).then((outs) => {
       const result: Record<string, Tensor> = {};
-      for (const o of outs) result[o.name] = { datatype: o.datatype as Datatype, shape: o.shape, data: o.data };
+      for (const o of outs) result[o.name] = { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData };
       return result;
     });
   }

@@ -1,0 +1,32 @@
+/**
+ * The Event: what every front end (HTTP, the mock server, the CLI) hands to GraphServer, and what
+ * full-event steps receive. Field names are MLRun's.
+ */
+export interface Event {
+  /** Request id: the client's (body `id` or `x-request-id`), else a generated UUID. */
+  id: string;
+  /** URL path without the query string, e.g. '/v2/models/iris/infer'. */
+  path: string;
+  method: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /**
+   * The body as received: a Buffer from HTTP (JSON text or an OIP binary-extension payload), or a
+   * plain object/string from the mock server. GraphServer decodes it (see src/protocol).
+   */
+  body: unknown;
+  /** The content type of `body`, lower-cased, without parameters. */
+  contentType?: string;
+  /** Set by error handlers in flows: the step that failed and its error. */
+  origin_state?: string;
+  error?: unknown;
+}
+
+/** What GraphServer answers for one Event; the HTTP layer writes it as it is. */
+export interface EventResponse {
+  status: number;
+  /** Extra headers, e.g. content-type and inference-header-content-length for binary responses. */
+  headers: Record<string, string>;
+  /** A JSON-serialisable value, or a Buffer already encoded (binary tensor extension). */
+  body: unknown;
+}
