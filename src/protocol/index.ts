@@ -1,0 +1,13 @@
+/**
+ * Protocol codecs: the Open Inference Protocol in JSON and Triton's binary tensor extension.
+ * GraphServer calls decodeBody → isTensorRequest → decodeInferRequest on the way in, and
+ * isTensorList → encodeInferResponse on the way out.
+ */
+export { decodeBody } from './body';
+export { isTensorRequest, decodeInferRequest, checkShape, MAX_ELEMENTS } from './request';
+export { isTensorList, encodeInferResponse, type EncodedResponse } from './response';
+export { tensorFromNested } from './nested';
+export { elementsFromJson, elementsToJson } from './elements';
+export { elementsFromBinary, elementsToBinary, HEADER_LENGTH } from './binary';
+export { parseJson } from './json-text';
+export type * from './types';

@@ -1,0 +1,116 @@
+/**
+ * Encoding of OIP inference responses (reference/protocol.md §1.3) in JSON or, when the request asked
+ * for it, Triton's binary extension (§2.1).
+ *
+ * An output is binary when its requested-output parameter `binary_data` is true, or when that is absent
+ * and the request parameter `binary_data_output` is true. When `request.outputs` lists outputs, only
+ * those are returned, in that order; naming an output the model does not have is a BadRequestError.
+ */
+import { isDatatype, matchesDatatype } from '../../bindings/datatypes';
+import { BadRequestError, ModelError } from '../errors';
+import { HEADER_LENGTH, elementsToBinary } from './binary';
+import { elementsToJson } from './elements';
+import type { InferRequest, InferResponse, NamedTensor, Parameters } from './types';
+
+export interface EncodedResponse {
+  /** A JSON-serialisable object, or a Buffer for a binary-extension body. */
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** True when a predict result is a non-empty list of NamedTensor with typed data (written as OIP outputs). */
+export function isTensorList(value: unknown): value is NamedTensor[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every(
+      (t: unknown) =>
+        t !== null &&
+        typeof t === 'object' &&
+        typeof (t as NamedTensor).name === 'string' &&
+        isDatatype((t as NamedTensor).datatype) &&
+        Array.isArray((t as NamedTensor).shape) &&
+        matchesDatatype((t as NamedTensor).datatype, (t as NamedTensor).data),
+    )
+  );
+}
+
+function truthy(value: unknown): boolean | undefined {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return undefined;
+}
+
+interface Selected {
+  tensor: NamedTensor;
+  binary: boolean;
+}
+
+function selectOutputs(outputs: readonly NamedTensor[], request: InferRequest | undefined): Selected[] {
+  const binaryDefault = truthy(request?.parameters?.['binary_data_output']) ?? false;
+  const wanted = request?.outputs;
+  if (wanted === undefined || wanted.length === 0) {
+    return outputs.map((tensor) => ({ tensor, binary: binaryDefault }));
+  }
+  const byName = new Map(outputs.map((t) => [t.name, t]));
+  return wanted.map((w) => {
+    const tensor = byName.get(w.name);
+    if (tensor === undefined) {
+      throw new BadRequestError(
+        `unknown output '${w.name}' requested; the outputs are: ${outputs.map((t) => t.name).join(', ')}`,
+      );
+    }
+    return { tensor, binary: truthy(w.parameters?.['binary_data']) ?? binaryDefault };
+  });
+}
+
+function checkOutput(t: NamedTensor): void {
+  if (!isDatatype(t.datatype) || !matchesDatatype(t.datatype, t.data)) {
+    throw new ModelError(`output '${t.name}' does not hold ${String(t.datatype)} data`);
+  }
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (t.data.length !== count) {
+    throw new ModelError(
+      `output '${t.name}': shape [${t.shape.join(', ')}] holds ${count} elements, data has ${t.data.length}`,
+    );
+  }
+}
+
+function outputHeader(t: NamedTensor, parameters: Parameters | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: t.name, datatype: t.datatype, shape: t.shape };
+  if (parameters !== undefined && Object.keys(parameters).length > 0) out['parameters'] = parameters;
+  return out;
+}
+
+function responseHeader(res: InferResponse, outputs: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { model_name: res.model_name };
+  if (res.model_version !== undefined) out['model_version'] = res.model_version;
+  out['id'] = res.id;
+  if (res.parameters !== undefined) out['parameters'] = res.parameters;
+  out['outputs'] = outputs;
+  return out;
+}
+
+/** Encodes an InferResponse as JSON or binary, as `request` asked (see the module comment). */
+export function encodeInferResponse(res: InferResponse, request: InferRequest | undefined): EncodedResponse {
+  const selected = selectOutputs(res.outputs, request);
+  selected.forEach((s) => checkOutput(s.tensor));
+  const chunks: Buffer[] = [];
+  const outputs = selected.map(({ tensor, binary }) => {
+    if (binary) {
+      const bytes = elementsToBinary(tensor.datatype, tensor.data);
+      chunks.push(bytes);
+      return outputHeader(tensor, { ...tensor.parameters, binary_data_size: bytes.byteLength });
+    }
+    const json = elementsToJson(tensor.datatype, tensor.data);
+    const params = json.base64 ? { ...tensor.parameters, content_type: 'base64' } : tensor.parameters;
+    return { ...outputHeader(tensor, params), data: json.data };
+  });
+  const header = responseHeader(res, outputs);
+  if (chunks.length === 0) return { body: header, headers: { 'content-type': 'application/json' } };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  return {
+    body: Buffer.concat([json, ...chunks]),
+    headers: { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(json.byteLength) },
+  };
+}
