@@ -100,9 +100,7 @@ function int(name: string, value: unknown, min: number, max: number): number {
 function resolveProvider(p: ExecutionProvider): CudaProviderOptions | { name: 'cpu' } {
   const spec = typeof p === 'string' ? { name: p } : p;
   if (spec === null || typeof spec !== 'object' || (spec.name !== 'cpu' && spec.name !== 'cuda')) {
-    throw new InvalidOptionError(
-      `executionProviders: unknown provider ${JSON.stringify(p)}; known: 'cpu', 'cuda'`,
-    );
+    throw new InvalidOptionError(`executionProviders: unknown provider ${JSON.stringify(p)}; known: 'cpu', 'cuda'`);
   }
   if (spec.name === 'cpu') return { name: 'cpu' };
   const cuda = spec as CudaProviderOptions;

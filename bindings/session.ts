@@ -114,7 +114,8 @@ export class InferenceSession {
     }
     return this.#native.run(checked, timeoutMs).then((outs) => {
       const result: Record<string, Tensor> = {};
-      for (const o of outs) result[o.name] = { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData };
+      for (const o of outs)
+        result[o.name] = { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData };
       return result;
     });
   }
@@ -166,7 +167,12 @@ export class InferenceSession {
 }
 
 function toInfo(i: { name: string; datatype: string; onnxType: string; shape: number[] }): TensorInfo {
-  return { name: i.name, datatype: isDatatype(i.datatype) ? i.datatype : undefined, onnxType: i.onnxType, shape: i.shape };
+  return {
+    name: i.name,
+    datatype: isDatatype(i.datatype) ? i.datatype : undefined,
+    onnxType: i.onnxType,
+    shape: i.shape,
+  };
 }
 
 /** Checks one tensor against what the model declares; throws InvalidTensorError saying what is wrong. */

@@ -1,0 +1,52 @@
+// BatchQueue: the queue of one session and its batch formation (after Triton's dynamic batcher).
+// Thread-safe. Producers: the JS thread (Push). Consumers: the scheduler threads (Pop) and the
+// expiry thread (WaitExpired).
+//
+// Formation: the oldest live request sets the signature; later requests with the same signature join
+// in arrival order (others wait for a later batch, they never mix) while the rows fit max_batch_size.
+// With max_queue_delay 0 the batch goes at once (opportunistic: what queued while the runners were
+// busy). With a delay it goes when it is full, reaches a preferred size, or its oldest request has
+// waited the delay. Requests past their deadline are never run: they come back as expired.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include "request.h"
+#include "session_config.h"
+
+namespace graphserve {
+
+class BatchQueue {
+ public:
+  BatchQueue(const BatchConfig& config, bool batching);
+
+  // Takes the request, or leaves it with the caller and fails (kQueueFull, kDisposed).
+  Status Push(RequestPtr* request);
+  // Blocks until a batch is ready (moved into *batch) or requests expired (moved into *expired).
+  // Returns false once the queue is closed.
+  bool Pop(RequestList* batch, RequestList* expired);
+  // Blocks until some request's deadline passes (moved into *expired). False once closed.
+  bool WaitExpired(RequestList* expired);
+  // Closes the queue and hands back every request still queued.
+  RequestList Close();
+  size_t size() const;
+
+ private:
+  // With mu_ held: moves expired requests out; returns the earliest remaining deadline.
+  Clock::time_point TakeExpired(Clock::time_point now, RequestList* expired);
+  // With mu_ held: indices of the next batch, and whether it should be sent now.
+  bool FormBatch(Clock::time_point now, std::vector<size_t>* picked, Clock::time_point* wake) const;
+  void TakeIndices(const std::vector<size_t>& picked, RequestList* batch);
+
+  const BatchConfig config_;
+  const bool batching_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable expiry_cv_;
+  std::deque<RequestPtr> queue_;
+  bool closed_ = false;
+};
+
+}  // namespace graphserve

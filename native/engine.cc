@@ -1,0 +1,113 @@
+#include "engine.h"
+
+#include "batch_runner.h"
+
+namespace graphserve {
+namespace {
+
+uint64_t MicrosBetween(Clock::time_point from, Clock::time_point to) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(to - from).count());
+}
+
+}  // namespace
+
+Engine::Engine(std::unique_ptr<Model> model, const SessionConfig& config)
+    : model_(std::move(model)),
+      batching_(config.batching.enabled && model_->batchable()),
+      // CUDA graphs forbid concurrent runs on one session.
+      instances_(config.providers.size() > 0 && config.providers[0].enable_cuda_graph ? 1 : config.instances),
+      queue_(config.batching, batching_) {}
+
+Engine::~Engine() { Shutdown(); }
+
+void Engine::Start(Sink sink) {
+  sink_ = std::move(sink);
+  for (int i = 0; i < instances_; ++i) threads_.emplace_back([this] { SchedulerLoop(); });
+  threads_.emplace_back([this] { ExpiryLoop(); });
+}
+
+Status Engine::Enqueue(RequestPtr* request) {
+  Status status = queue_.Push(request);
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  if (status.ok()) {
+    ++stats_.requests;
+  } else {
+    ++stats_.rejected;
+  }
+  return status;
+}
+
+void Engine::SchedulerLoop() {
+  BatchRunner runner(*model_, batching_);
+  RequestList batch, expired;
+  while (queue_.Pop(&batch, &expired)) {
+    if (!expired.empty()) Fail(std::move(expired), Status(StatusCode::kTimeout, "timed out in the queue"));
+    expired.clear();
+    if (batch.empty()) continue;
+    in_flight_ += static_cast<int64_t>(batch.size());
+    const Clock::time_point start = Clock::now();
+    runner.Run(batch);
+    const Clock::time_point end = Clock::now();
+    int64_t rows = 0;
+    uint64_t queued_micros = 0;
+    for (const auto& r : batch) {
+      rows += r->rows;
+      queued_micros += MicrosBetween(r->enqueued, start);
+    }
+    {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      ++stats_.batches;
+      ++stats_.batch_sizes[rows];
+      stats_.queue_micros += queued_micros;
+      stats_.compute_micros += MicrosBetween(start, end);
+      for (const auto& r : batch) stats_.failed += r->status.ok() ? 0 : 1;
+    }
+    in_flight_ -= static_cast<int64_t>(batch.size());
+    Complete(std::move(batch));
+    batch.clear();
+  }
+}
+
+void Engine::ExpiryLoop() {
+  RequestList expired;
+  while (queue_.WaitExpired(&expired)) {
+    Fail(std::move(expired), Status(StatusCode::kTimeout, "timed out in the queue"));
+    expired.clear();
+  }
+}
+
+void Engine::Fail(RequestList requests, const Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    stats_.failed += requests.size();
+    if (status.code() == StatusCode::kTimeout) stats_.timed_out += requests.size();
+  }
+  for (auto& r : requests) r->status = status;
+  Complete(std::move(requests));
+}
+
+void Engine::Complete(RequestList requests) {
+  if (!requests.empty() && sink_) sink_(std::move(requests));
+}
+
+void Engine::Shutdown() {
+  std::lock_guard<std::mutex> lock(shutdown_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  RequestList remaining = queue_.Close();
+  if (!remaining.empty())
+    Fail(std::move(remaining), Status(StatusCode::kDisposed, "the session was disposed"));
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  EngineStats s = stats_;
+  s.queued = queue_.size();
+  s.in_flight = in_flight_.load();
+  return s;
+}
+
+}  // namespace graphserve

@@ -1,0 +1,69 @@
+// Engine: a Model, its BatchQueue, `instances` scheduler threads that form and run batches, and one
+// expiry thread that fails requests whose deadline passes while queued. Completed requests go to the
+// sink (called from engine threads; the sink hands them to the JS thread).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "batch_queue.h"
+#include "model.h"
+
+namespace graphserve {
+
+struct EngineStats {
+  uint64_t requests = 0;  // accepted into the queue
+  uint64_t batches = 0;
+  uint64_t failed = 0;
+  uint64_t timed_out = 0;
+  uint64_t rejected = 0;  // refused at enqueue (queue full, disposed)
+  uint64_t queue_micros = 0;
+  uint64_t compute_micros = 0;
+  std::map<int64_t, uint64_t> batch_sizes;  // rows → runs
+  size_t queued = 0;
+  int64_t in_flight = 0;
+};
+
+class Engine {
+ public:
+  using Sink = std::function<void(RequestList)>;
+
+  Engine(std::unique_ptr<Model> model, const SessionConfig& config);
+  ~Engine();  // Shutdown() if still running
+
+  // Starts the threads; completed requests go to `sink`.
+  void Start(Sink sink);
+  // Queues a request (takes it) or fails and leaves it with the caller.
+  Status Enqueue(RequestPtr* request);
+  // Closes the queue (queued requests complete with kDisposed), lets running batches finish, joins
+  // every thread. Blocks for at most one run; call it off the JS thread. Idempotent.
+  void Shutdown();
+
+  const Model& model() const { return *model_; }
+  bool batching() const { return batching_; }
+  EngineStats stats() const;
+
+ private:
+  void SchedulerLoop();
+  void ExpiryLoop();
+  void Complete(RequestList requests);
+  void Fail(RequestList requests, const Status& status);
+
+  std::unique_ptr<Model> model_;
+  const bool batching_;
+  const int instances_;
+  BatchQueue queue_;
+  Sink sink_;
+  std::vector<std::thread> threads_;
+  std::mutex shutdown_mu_;
+  bool stopped_ = false;
+
+  mutable std::mutex stats_mu_;
+  EngineStats stats_;
+  std::atomic<int64_t> in_flight_{0};
+};
+
+}  // namespace graphserve

@@ -1,0 +1,117 @@
+#include "js_tensors.h"
+
+#include <cstring>
+
+#include "dtype.h"
+
+namespace graphserve {
+namespace {
+
+napi_typedarray_type ArrayTypeOf(ONNXTensorElementDataType type) {
+  switch (type) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+      return napi_int8_array;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16:
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
+      return napi_uint16_array;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16:
+      return napi_int16_array;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32:
+      return napi_uint32_array;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      return napi_int32_array;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64:
+      return napi_biguint64_array;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      return napi_bigint64_array;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+      return napi_float32_array;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+      return napi_float64_array;
+    default:  // BOOL, UINT8
+      return napi_uint8_array;
+  }
+}
+
+void ReleaseOwner(napi_env /*env*/, void* /*data*/, void* hint) {
+  delete static_cast<std::shared_ptr<Ort::Value>*>(hint);
+}
+
+// An ArrayBuffer with the slice's bytes: external over ORT's memory, or a copy.
+napi_value SliceBuffer(napi_env env, AddonData* addon, const OutputSlice& slice) {
+  napi_value buffer = nullptr;
+  if (slice.bytes > 0 && addon->external_buffers_allowed) {
+    auto* owner = new std::shared_ptr<Ort::Value>(slice.owner);
+    napi_status s = napi_create_external_arraybuffer(env, const_cast<uint8_t*>(slice.data), slice.bytes,
+                                                     ReleaseOwner, owner, &buffer);
+    if (s == napi_ok) return buffer;
+    delete owner;
+    if (s != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED(env, s, nullptr);
+    addon->external_buffers_allowed = false;
+  }
+  void* copy = nullptr;
+  NAPI_THROW_IF_FAILED(env, napi_create_arraybuffer(env, slice.bytes, &copy, &buffer), nullptr);
+  if (slice.bytes > 0) std::memcpy(copy, slice.data, slice.bytes);
+  return buffer;
+}
+
+Napi::Value StringsToJs(Napi::Env env, const std::vector<std::string>& strings) {
+  Napi::Array out = Napi::Array::New(env, strings.size());
+  for (size_t i = 0; i < strings.size(); ++i) {
+    out.Set(i, Napi::Buffer<char>::Copy(env, strings[i].data(), strings[i].size()));
+  }
+  return out;
+}
+
+}  // namespace
+
+Napi::Array ShapeToJs(Napi::Env env, const std::vector<int64_t>& shape) {
+  Napi::Array out = Napi::Array::New(env, shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) out.Set(i, Napi::Number::New(env, static_cast<double>(shape[i])));
+  return out;
+}
+
+InputData ReadInput(Napi::Object tensor, Napi::Value* keep_alive) {
+  InputData in;
+  Napi::Array shape = tensor.Get("shape").As<Napi::Array>();
+  for (uint32_t i = 0; i < shape.Length(); ++i) {
+    in.shape.push_back(static_cast<int64_t>(shape.Get(i).As<Napi::Number>().Int64Value()));
+  }
+  Napi::Value data = tensor.Get("data");
+  if (data.IsArray()) {  // BYTES: Buffers (Uint8Arrays)
+    Napi::Array items = data.As<Napi::Array>();
+    in.strings.reserve(items.Length());
+    for (uint32_t i = 0; i < items.Length(); ++i) {
+      Napi::Uint8Array bytes = items.Get(i).As<Napi::Uint8Array>();
+      in.strings.emplace_back(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+    }
+    return in;
+  }
+  Napi::TypedArray array = data.As<Napi::TypedArray>();
+  in.data = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  in.bytes = array.ByteLength();
+  *keep_alive = array;
+  return in;
+}
+
+Napi::Object MakeOutput(Napi::Env env, AddonData* addon, const std::string& name, const OutputSlice& slice) {
+  const DtypeInfo* dtype = FindDtype(slice.type);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("name", name);
+  out.Set("datatype", dtype != nullptr ? dtype->oip : "UNSUPPORTED");
+  out.Set("shape", ShapeToJs(env, slice.shape));
+  if (slice.type == ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING) {
+    out.Set("data", StringsToJs(env, slice.strings));
+    return out;
+  }
+  napi_value buffer = SliceBuffer(env, addon, slice);
+  napi_value array = nullptr;
+  const size_t length = dtype != nullptr && dtype->size > 0 ? slice.bytes / dtype->size : 0;
+  NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, ArrayTypeOf(slice.type), length, buffer, 0, &array),
+                       out);
+  out.Set("data", Napi::Value(env, array));
+  return out;
+}
+
+}  // namespace graphserve

@@ -1,0 +1,39 @@
+// Plain, already-validated options for one session (validated in bindings/options.ts; C++ only
+// asserts). Built on the JS thread by session_wrap.cc, then owned by the engine.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace graphserve {
+
+struct ProviderConfig {
+  std::string name;  // "cpu" or "cuda"
+  int device_id = 0;
+  uint64_t gpu_mem_limit = 0;  // bytes; 0 = no limit
+  std::string cudnn_conv_algo_search = "EXHAUSTIVE";
+  bool enable_cuda_graph = false;
+};
+
+struct BatchConfig {
+  bool enabled = true;
+  int64_t max_batch_size = 32;           // rows
+  int64_t max_queue_delay_micros = 0;    // µs; 0 = opportunistic
+  std::vector<int64_t> preferred_sizes;  // ascending
+  int64_t max_queue_size = 4096;         // requests
+};
+
+struct SessionConfig {
+  std::string model_path;            // either a path …
+  std::vector<uint8_t> model_bytes;  // … or the model's bytes (copied out of JS)
+  int intra_op_threads = 0;          // 0 = ORT default
+  int inter_op_threads = 0;
+  std::string graph_optimization_level = "all";
+  std::vector<ProviderConfig> providers;
+  BatchConfig batching;
+  int instances = 1;
+  bool cpu_mem_arena = true;
+};
+
+}  // namespace graphserve
