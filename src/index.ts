@@ -5,3 +5,7 @@ export { InferenceSession, type TensorInfo, type RunOptions, type SessionStats }
 export type { SessionOptions, BatchingOptions, ExecutionProvider, CudaProviderOptions } from '../bindings/options';
 export type { Event, EventResponse } from './server/event';
 export type { InferRequest, InferResponse, NamedTensor, RequestedOutput, Parameters } from './protocol/types';
+export * from './model';
+export * from './graph';
+export { GraphServer, EVENT_ID_HEADER, EVENT_PATH_HEADER } from './server/graph-server';
+export { MockServer, MockServerError, type TestOptions } from './server/mock-server';

@@ -1,0 +1,11 @@
+export { newFunction, ServingFunction, type FunctionOptions, type BuildOptions, type ModelRouteSpec } from './function';
+export type { Topology } from './function';
+export { BaseRouter, ModelRouter, ROUTER_DEFAULTS, type RouterOptions, type ResolvedRoute } from './router';
+export { RouterSpec, buildStep, MAX_ROUTES } from './topology';
+export { registerClass, registeredClass, resolveClass, type Namespace } from './registry';
+export { STEP_OPTION_KEYS, classArgsOf, specToDict, type GraphStep, type StepClass, type StepSpec } from './step';
+export type { StepDict } from './step';
+export { ServingResponse, isServingResponse } from './response';
+export { createContext, consoleLogger, silentLogger } from './context';
+export type { ServingContext, ServingLogger, TrackingRecord } from './context';
+export { getIn, updateIn } from './paths';

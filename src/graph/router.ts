@@ -1,0 +1,163 @@
+/**
+ * Routers: steps that hold named routes and pick one per event. BaseRouter owns the URL scheme
+ * (`<urlPrefix>/<model>[/versions/<v>][/<op>]`), health and server metadata; subclasses decide what
+ * to do with the resolved route (ModelRouter: run that one model; VotingEnsemble, issue 5: run many).
+ */
+import { ModelNotFoundError, NotFoundError, NotReadyError } from '../errors';
+import type { Event } from '../server/event';
+import type { ServingContext } from './context';
+import { createContext } from './context';
+import { isPlainObject } from './paths';
+import type { GraphStep } from './step';
+
+export interface RouterOptions {
+  name?: string;
+  /** Models live under this prefix. */
+  urlPrefix?: string;
+  /** GET `<healthPrefix>/live` and `/ready` are the health probes. */
+  healthPrefix?: string;
+  /** Protocol name: `GET /<protocol>` answers server metadata. */
+  protocol?: string;
+  context?: ServingContext;
+  [classArg: string]: unknown;
+}
+
+export const ROUTER_DEFAULTS = Object.freeze({ urlPrefix: '/v2/models', healthPrefix: '/v2/health', protocol: 'v2' });
+
+/** What the URL (and, in stream mode, the body) selects. `model` undefined means "list the models". */
+export interface ResolvedRoute {
+  model: string | undefined;
+  /** The operation path handed to the route, without leading '/': '' when none was given. */
+  subpath: string;
+}
+
+export abstract class BaseRouter implements GraphStep {
+  readonly name: string;
+  readonly urlPrefix: string;
+  readonly healthPrefix: string;
+  readonly protocol: string;
+  readonly context: ServingContext;
+  /** Routes in insertion order, by key ('name' or 'name:version'). */
+  readonly routes = new Map<string, GraphStep>();
+
+  constructor(options: RouterOptions = {}) {
+    this.name = options.name ?? new.target.name;
+    this.urlPrefix = trimSlash(options.urlPrefix ?? ROUTER_DEFAULTS.urlPrefix);
+    this.healthPrefix = trimSlash(options.healthPrefix ?? ROUTER_DEFAULTS.healthPrefix);
+    this.protocol = options.protocol ?? ROUTER_DEFAULTS.protocol;
+    this.context = options.context ?? createContext();
+  }
+
+  /** Adds (or replaces) a route. Call before postInit(). */
+  addRoute(key: string, step: GraphStep): this {
+    this.routes.set(key, step);
+    return this;
+  }
+
+  /** Initialises the routes one after the other, in insertion order; the first failure fails start-up. */
+  async postInit(): Promise<void> {
+    for (const step of this.routes.values()) await step.postInit?.();
+  }
+
+  isReady(): boolean {
+    return [...this.routes.values()].every((step) => step.isReady?.() ?? true);
+  }
+
+  async whenSettled(): Promise<void> {
+    await Promise.all([...this.routes.values()].map((step) => step.whenSettled?.()));
+  }
+
+  /** `GET /` and `GET /<protocol>`: the server metadata (the router's class name, as MLRun). */
+  serverMetadata(): { name: string; version: string; extensions: string[] } {
+    return { name: this.constructor.name, version: this.protocol, extensions: [] };
+  }
+
+  /** The model list (`/v2/models`). */
+  listModels(): { models: string[] } {
+    return { models: [...this.routes.keys()] };
+  }
+
+  async doEvent(event: Event): Promise<unknown> {
+    const path = trimSlash(event.path);
+    if (event.method === 'GET') {
+      const answer = this.answerHealth(path);
+      if (answer !== undefined) return answer;
+    }
+    if (path !== '' && path !== this.urlPrefix && !path.startsWith(`${this.urlPrefix}/`)) {
+      throw new NotFoundError(`illegal path prefix ${event.path}, must start with ${this.urlPrefix}`);
+    }
+    const route = this.resolveRoute(event, path);
+    if (route.model === undefined) return this.listModels();
+    return this.runRoute(event, route);
+  }
+
+  /** Runs the resolved route; `route.model` is set. */
+  protected abstract runRoute(event: Event, route: ResolvedRoute): Promise<unknown>;
+
+  /** Health probes and server metadata for GET requests; undefined when the path is not one of them. */
+  protected answerHealth(path: string): unknown {
+    if (path === `${this.healthPrefix}/live`) return { live: true };
+    if (path === `${this.healthPrefix}/ready`) {
+      const waiting = [...this.routes].filter(([, step]) => !(step.isReady?.() ?? true)).map(([key]) => key);
+      if (waiting.length > 0) throw new NotReadyError(`models not ready: ${waiting.join(' | ')}`);
+      return { ready: true };
+    }
+    if (path === '' || path === `/${this.protocol}` || path.startsWith(this.healthPrefix)) {
+      return this.serverMetadata();
+    }
+    return undefined;
+  }
+
+  /**
+   * Model and operation from the path; in stream mode (path '/') from the body's `model` (default:
+   * the first route) and `operation`. A path operation wins over the body's.
+   */
+  protected resolveRoute(event: Event, path: string): ResolvedRoute {
+    let model: string | undefined;
+    let subpath = '';
+    if (path !== '') {
+      const rest = path.slice(this.urlPrefix.length).replace(/^\/+/, '');
+      if (rest === '') return { model: undefined, subpath };
+      const segments = rest.split('/');
+      let next = 1;
+      model = segments[0];
+      if (segments.length > 2 && segments[1] === 'versions') {
+        model = `${segments[0]}:${segments[2]}`;
+        next = 3;
+      }
+      subpath = segments.slice(next).join('/');
+    } else {
+      const body = event.body;
+      const fromBody = isPlainObject(body) && typeof body.model === 'string' ? body.model : undefined;
+      model = fromBody ?? this.routes.keys().next().value;
+      if (model === undefined) throw new ModelNotFoundError('no models were added to the router');
+    }
+    return { model, subpath };
+  }
+
+  /** The route for a key, or a 404 listing the available models (or versions). */
+  protected getRoute(key: string): GraphStep {
+    const step = this.routes.get(key);
+    if (step) return step;
+    const keys = [...this.routes.keys()];
+    const [name, version] = key.split(':');
+    const versions = keys.filter((k) => k.startsWith(`${name}:`)).map((k) => k.slice(name!.length + 1));
+    if (version !== undefined && (versions.length > 0 || this.routes.has(name!))) {
+      const available = [...(this.routes.has(name!) ? ['(none)'] : []), ...versions].join(' | ');
+      throw new ModelNotFoundError(`model ${name} has no version ${version}, available versions: ${available}`);
+    }
+    throw new ModelNotFoundError(`model ${key} does not exist, available models: ${keys.join(' | ')}`);
+  }
+}
+
+/** Routes each event to one model, by URL or (stream mode) by the body's `model`. */
+export class ModelRouter extends BaseRouter {
+  protected async runRoute(event: Event, route: ResolvedRoute): Promise<unknown> {
+    const step = this.getRoute(route.model!);
+    return step.doEvent({ ...event, path: `/${route.subpath}` });
+  }
+}
+
+function trimSlash(path: string): string {
+  return path.replace(/\/+$/, '');
+}

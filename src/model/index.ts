@@ -1,0 +1,13 @@
+export { V2ModelServer, splitKey } from './v2-model-server';
+export { formatTimestamp, newEventId } from './envelope';
+export { MODEL_SERVER_DEFAULTS } from './types';
+export type {
+  ModelRequest,
+  ModelResponse,
+  ModelSpec,
+  ModelMetadata,
+  ModelFiles,
+  FeatureSpec,
+  LoadMode,
+  ModelServerOptions,
+} from './types';

@@ -1,0 +1,150 @@
+/**
+ * OnnxModelServer: the built-in model server for ONNX files, run by the native engine
+ * (bindings/session.ts) with its dynamic batching.
+ *
+ * It answers both request dialects:
+ *   - OIP tensors (JSON or binary): every model input by name, typed as the model declares; the outputs
+ *     are answered as OIP tensors (all of them, or those the request lists in `outputs`);
+ *   - MLRun style, for a single-input model: `{"inputs": <nested list>}`; the shape is the nesting, the
+ *     element type the model's. The outputs are nested lists: the list itself for a single-output model,
+ *     `{<output name>: list}` otherwise.
+ * Metadata (`GET /v2/models/<m>`) reports the model's OIP datatypes and shapes (-1 for dynamic dims).
+ *
+ * Session options come from getParam() (class args, then the model spec's parameters, then function
+ * parameters): batching, executionProviders, intraOpThreads, interOpThreads, instances, timeoutMs,
+ * graphOptimizationLevel.
+ */
+import type { Tensor } from '../../bindings/datatypes';
+import type { SessionOptions } from '../../bindings/options';
+import { InferenceSession, type TensorInfo } from '../../bindings/session';
+import { BadRequestError, NotReadyError } from '../errors';
+import { registerClass } from '../graph/registry';
+import { isTensorList, tensorFromNested } from '../protocol';
+import { elementsToJson } from '../protocol/elements';
+import type { NamedTensor } from '../protocol/types';
+import type { ModelMetadata, ModelRequest, ModelServerOptions } from './types';
+import { V2ModelServer } from './v2-model-server';
+
+/** The session option keys read with getParam(), passed to InferenceSession.create as they are. */
+export const ONNX_SESSION_KEYS = Object.freeze([
+  'batching',
+  'executionProviders',
+  'intraOpThreads',
+  'interOpThreads',
+  'instances',
+  'timeoutMs',
+  'graphOptimizationLevel',
+  'cpuMemArena',
+] as const);
+
+export interface OnnxModelServerOptions extends ModelServerOptions, SessionOptions {}
+
+/** Platform string reported in metadata (Triton's name for the ONNX Runtime backend). */
+export const ONNX_PLATFORM = 'onnxruntime_onnx';
+
+/** A nested JS list of `shape` over flat values (row-major). */
+function nest(flat: readonly unknown[], shape: readonly number[]): unknown {
+  if (shape.length === 0) return flat[0];
+  let level: unknown[] = [...flat];
+  for (let d = shape.length - 1; d > 0; d--) {
+    const size = shape[d]!;
+    const next: unknown[] = [];
+    for (let i = 0; i < level.length; i += size) next.push(level.slice(i, i + size));
+    level = next;
+  }
+  return level;
+}
+
+function tensorMeta(info: TensorInfo): { name: string; datatype: string; shape: number[] } {
+  return { name: info.name, datatype: info.datatype ?? info.onnxType, shape: [...info.shape] };
+}
+
+export class OnnxModelServer extends V2ModelServer {
+  /** The engine session; set by load(), released by dispose(). */
+  session: InferenceSession | undefined;
+
+  constructor(options: OnnxModelServerOptions = {}) {
+    super(options);
+  }
+
+  /** The session options for this model, from getParam() (see the file comment). */
+  sessionOptions(): SessionOptions {
+    const options: Record<string, unknown> = {};
+    for (const key of ONNX_SESSION_KEYS) {
+      const value = this.getParam<unknown>(key);
+      if (value !== undefined) options[key] = value;
+    }
+    return options as SessionOptions;
+  }
+
+  /** Resolves the .onnx file (local, file:// or http(s)://) and creates its engine session. */
+  override async load(): Promise<void> {
+    const { modelFile } = await this.getModel('.onnx');
+    this.session = await InferenceSession.create(modelFile, this.sessionOptions());
+    this.model = this.session;
+  }
+
+  override async predict(request: ModelRequest): Promise<unknown> {
+    const session = this.requireSession();
+    if (isTensorList(request.inputs)) return this.runTensors(session, request.inputs);
+    return this.runPlain(session, request.inputs);
+  }
+
+  override metadata(): ModelMetadata {
+    const meta: ModelMetadata = {
+      name: this.name,
+      version: this.version,
+      platform: ONNX_PLATFORM,
+      inputs: this.session?.inputs.map(tensorMeta) ?? [],
+      outputs: this.session?.outputs.map(tensorMeta) ?? [],
+    };
+    if (this.version) meta['versions'] = [this.version];
+    return meta;
+  }
+
+  /** Releases the engine session; queued requests settle first (see InferenceSession.dispose). */
+  async dispose(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    this.ready = false;
+    await session?.dispose();
+  }
+
+  private requireSession(): InferenceSession {
+    if (!this.session) throw new NotReadyError(`model ${this.name} has no loaded session`);
+    return this.session;
+  }
+
+  /** OIP dialect: inputs by name; outputs as NamedTensors in the model's output order. */
+  private async runTensors(session: InferenceSession, inputs: NamedTensor[]): Promise<NamedTensor[]> {
+    const feeds: Record<string, Tensor> = {};
+    for (const t of inputs) feeds[t.name] = { datatype: t.datatype, shape: t.shape, data: t.data };
+    const results = await session.run(feeds);
+    return session.outputs
+      .filter((info) => results[info.name] !== undefined)
+      .map((info) => ({ name: info.name, ...results[info.name]! }));
+  }
+
+  /** MLRun dialect: the whole `inputs` list is the one input tensor. */
+  private async runPlain(session: InferenceSession, inputs: unknown[]): Promise<unknown> {
+    if (session.inputs.length !== 1) {
+      const names = session.inputs.map((i) => i.name).join(', ');
+      throw new BadRequestError(
+        `model ${this.name} has ${session.inputs.length} inputs (${names}); send OIP tensors ({name, datatype, shape, data}) for each`,
+      );
+    }
+    const info = session.inputs[0]!;
+    if (info.datatype === undefined) {
+      throw new BadRequestError(`input '${info.name}' has ONNX type ${info.onnxType}, which graphserve cannot feed`);
+    }
+    const tensor = tensorFromNested(inputs, info.datatype, `input '${info.name}'`);
+    const results = await session.run({ [info.name]: tensor });
+    const lists = session.outputs.map((o) => {
+      const t = results[o.name]!;
+      return [o.name, nest(elementsToJson(t.datatype, t.data).data, t.shape)] as const;
+    });
+    return lists.length === 1 ? lists[0]![1] : Object.fromEntries(lists);
+  }
+}
+
+registerClass('OnnxModelServer', OnnxModelServer);

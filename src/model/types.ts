@@ -1,0 +1,111 @@
+/**
+ * The shapes V2ModelServer works with: its options, MLRun-style requests and responses, model specs
+ * (the metadata stored next to a model) and model metadata answers.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServingContext } from '../graph/context';
+
+/** An MLRun-style request as sent by the client: `inputs` is any JSON (or typed tensors for OIP requests). */
+export interface ModelRequest<T = unknown> {
+  id?: string;
+  inputs: T[];
+  parameters?: Record<string, unknown>;
+  outputs?: unknown[];
+  [key: string]: unknown;
+}
+
+/** The MLRun response envelope. Key order is part of the format: id, model_name, outputs, timestamp, model_version. */
+export interface ModelResponse {
+  id: string;
+  model_name: string;
+  outputs: unknown;
+  /** Request start, UTC, `YYYY-MM-DD HH:MM:SS.ffffff+00:00`; absent from explain responses. */
+  timestamp?: string;
+  /** Present only when the model has a version. */
+  model_version?: string;
+  [key: string]: unknown;
+}
+
+/** One feature of a model spec (MLRun's `{name, value_type}`), or a tensor description. */
+export interface FeatureSpec {
+  name: string;
+  value_type?: string;
+  [key: string]: unknown;
+}
+
+/** Model metadata stored beside a model (`model_spec.yaml` or `.json`, MLRun's field names). */
+export interface ModelSpec {
+  model_file?: string;
+  framework?: string;
+  inputs?: FeatureSpec[];
+  outputs?: FeatureSpec[];
+  /** Merged into the class args by getModel(), overriding them (see getParam). */
+  parameters?: Record<string, unknown>;
+  /** Extra files: key → path relative to the model folder. */
+  extra_data?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** What `GET /v2/models/<m>[/versions/<v>]` answers. */
+export interface ModelMetadata {
+  name: string;
+  version: string;
+  inputs: unknown[];
+  outputs: unknown[];
+  platform?: string;
+  [key: string]: unknown;
+}
+
+/** What getModel() resolves to. */
+export interface ModelFiles {
+  /** Absolute local path of the model file (downloaded into the cache for http(s) URLs). */
+  modelFile: string;
+  /** The model spec when one was found beside the model. */
+  modelSpec?: ModelSpec;
+  /** Absolute local paths of the spec's extra_data entries. */
+  extraData: Record<string, string>;
+}
+
+/** 'sync': load() runs during start-up and a failure fails start-up. 'async': load() runs in the background. */
+export type LoadMode = 'sync' | 'async';
+
+export interface ModelServerOptions {
+  /** 'name' or 'name:version'. */
+  name?: string;
+  /** A local file or folder, a file:// URL, or an http(s):// URL of a file. */
+  modelPath?: string;
+  /** A ready model object: the server is ready at once and the default load() does nothing. */
+  model?: unknown;
+  /** 'v2' (default): requests carry `inputs`. */
+  protocol?: string;
+  loadMode?: LoadMode;
+  inputPath?: string;
+  resultPath?: string;
+  /** Where http(s) models are downloaded; default `<tmpdir>/graphserve-models`. */
+  modelCacheDir?: string;
+  /** Injected by the graph. */
+  context?: ServingContext;
+  /** Any other key is a class argument, read with getParam(). */
+  [classArg: string]: unknown;
+}
+
+export const MODEL_SERVER_DEFAULTS = Object.freeze({
+  name: 'model',
+  protocol: 'v2',
+  loadMode: 'sync' as LoadMode,
+  modelCacheDir: join(tmpdir(), 'graphserve-models'),
+});
+
+/** Constructor options that are not class arguments (getParam does not see them). */
+export const MODEL_SERVER_OPTION_KEYS: readonly string[] = Object.freeze([
+  'name',
+  'modelPath',
+  'model',
+  'protocol',
+  'loadMode',
+  'inputPath',
+  'resultPath',
+  'modelCacheDir',
+  'context',
+]);

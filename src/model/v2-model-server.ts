@@ -1,0 +1,346 @@
+/**
+ * V2ModelServer: the base class of user models (MLRun's V2ModelServer). Subclass it and override
+ * load() and predict(); the other hooks are optional. Every hook may be async.
+ *
+ * Request handling (doEvent) follows MLRun: the operation comes from the path (set by the router) or
+ * the body's `operation`; predict/infer/explain run the pipeline
+ *   readiness check → [OIP decode] → preprocess → validate → predict|explain → envelope → postprocess;
+ * `GET` with no operation answers metadata, `GET ready` readiness, and `op_<name>(event)` methods are
+ * custom operations.
+ */
+import { GraphServeError, BadRequestError, ModelError, NotFoundError, MethodNotAllowedError } from '../errors';
+import { InvalidOptionError, ModelLoadError, NotReadyError } from '../errors';
+import { createContext, type ServingContext } from '../graph/context';
+import { getIn, isPlainObject, updateIn } from '../graph/paths';
+import { ServingResponse } from '../graph/response';
+import type { GraphStep } from '../graph/step';
+import { decodeInferRequest, encodeInferResponse, isTensorList, isTensorRequest } from '../protocol';
+import type { InferRequest, InferResponse } from '../protocol/types';
+import type { Event } from '../server/event';
+import { buildEnvelope, checkInputs, dictInputsToLists, formatTimestamp, nowMillis } from './envelope';
+import { resolveModelPath } from './get-model';
+import type { LoadMode, ModelFiles, ModelMetadata, ModelRequest, ModelServerOptions, ModelSpec } from './types';
+import { MODEL_SERVER_DEFAULTS, MODEL_SERVER_OPTION_KEYS } from './types';
+
+const PREDICT_OPS = Object.freeze(['predict', 'infer', 'predict_dict', 'infer_dict']);
+
+/** The state of one request inside the pipeline. */
+interface Call {
+  id: string;
+  op: string;
+  started: number;
+  /** Set when the request came in the OIP tensor dialect. */
+  inferRequest?: InferRequest;
+}
+
+export class V2ModelServer implements GraphStep {
+  /** The model name (the part before ':' of the key). */
+  readonly name: string;
+  /** The version (after ':'), or ''. */
+  readonly version: string;
+  readonly modelPath: string | undefined;
+  readonly protocol: string;
+  readonly loadMode: LoadMode;
+  readonly inputPath: string | undefined;
+  readonly resultPath: string | undefined;
+  readonly context: ServingContext;
+  /** The loaded model object: set it in load(), or pass `model` to the constructor. */
+  model: unknown;
+  /** The model spec found by getModel(), when there was one. */
+  modelSpec: ModelSpec | undefined;
+  /** True once load() has succeeded (or a model object was given). */
+  ready = false;
+  /** The load() failure in async mode: the model then stays not ready. */
+  error: unknown;
+  /** Values recorded with setMetric(); never reset, attached to tracking records. */
+  readonly metrics: Record<string, unknown> = {};
+  /** The class arguments this instance was built with (every option that is not a constructor option). */
+  readonly classArgs: Readonly<Record<string, unknown>>;
+  private params: Record<string, unknown>;
+  private readonly modelCacheDir: string;
+  private loading: Promise<void> | undefined;
+
+  constructor(options: ModelServerOptions = {}) {
+    const [name, version] = splitKey(options.name ?? MODEL_SERVER_DEFAULTS.name);
+    this.name = name;
+    this.version = version;
+    this.modelPath = options.modelPath;
+    this.protocol = options.protocol ?? MODEL_SERVER_DEFAULTS.protocol;
+    this.loadMode = options.loadMode ?? MODEL_SERVER_DEFAULTS.loadMode;
+    this.inputPath = options.inputPath;
+    this.resultPath = options.resultPath;
+    this.modelCacheDir = options.modelCacheDir ?? MODEL_SERVER_DEFAULTS.modelCacheDir;
+    this.context = options.context ?? createContext();
+    this.model = options.model;
+    if (options.model !== undefined) this.ready = true;
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(options)) {
+      if (!MODEL_SERVER_OPTION_KEYS.includes(key)) args[key] = value;
+    }
+    this.classArgs = Object.freeze({ ...args });
+    this.params = args;
+  }
+
+  // ---- hooks: override these ------------------------------------------------------------------
+
+  /**
+   * Loads the model (set `this.model`). Called once per instance by postInit(), before any predict in
+   * 'sync' mode (a throw fails start-up), or in the background in 'async' mode (a throw leaves the model
+   * not ready, with the error in `this.error`). The default throws unless a model object was given.
+   */
+  load(): void | Promise<void> {
+    if (this.model === undefined) throw new InvalidOptionError('please specify a load method or a model object');
+  }
+
+  /**
+   * Runs inference. Called once per request after validate(), only when the model is ready, and
+   * concurrently for concurrent requests. Gets the request as sent (MLRun style) or decoded typed
+   * tensors (OIP style). Its return value becomes `outputs` unchanged; a NamedTensor list is answered
+   * as OIP outputs. A throw answers with the error's status (500 for plain errors).
+   */
+  predict(_request: ModelRequest): unknown {
+    throw new ModelError(`${this.constructor.name} does not implement predict()`);
+  }
+
+  /** Like predict(), for the explain operation; the response has no timestamp. */
+  explain(_request: ModelRequest): unknown {
+    throw new ModelError(`${this.constructor.name} does not implement explain()`);
+  }
+
+  /**
+   * Transforms the request before validate(); `op` is the operation (infer, predict, explain, …).
+   * Called once per predict/explain request, concurrently. Returns the request predict will get.
+   */
+  preprocess(request: ModelRequest, _op: string): ModelRequest | Promise<ModelRequest> {
+    return request;
+  }
+
+  /**
+   * Checks the request after preprocess(). Returns the (possibly changed) request; a throw answers 400
+   * (or the status of a GraphServeError). The default requires an `inputs` list.
+   */
+  validate(request: ModelRequest, _op: string): ModelRequest | Promise<ModelRequest> {
+    checkInputs(request);
+    return request;
+  }
+
+  /**
+   * Transforms the whole response (the MLRun envelope, or the OIP InferResponse) before it is sent.
+   * Called once per predict/explain request, concurrently.
+   */
+  postprocess<R extends object>(response: R): R | Promise<R> {
+    return response;
+  }
+
+  /**
+   * With tracking on (a `monitor` in the context), chooses what is recorded for a request: return
+   * `{inputs, outputs}` to record those instead of the request's inputs and the response's outputs.
+   */
+  loggedResults(_request: ModelRequest, _response: object, _op: string): { inputs: unknown; outputs: unknown } | void {
+    return undefined;
+  }
+
+  /** Model metadata (`GET /v2/models/<m>`): name, version, and the spec's features when a spec was loaded. */
+  metadata(): ModelMetadata | Promise<ModelMetadata> {
+    return {
+      name: this.name,
+      version: this.version,
+      inputs: this.modelSpec?.inputs ?? [],
+      outputs: this.modelSpec?.outputs ?? [],
+    };
+  }
+
+  // ---- helpers for subclasses -----------------------------------------------------------------
+
+  /**
+   * A parameter, looked up in MLRun's order: the class args (overridden by the model spec's
+   * `parameters` once getModel() has run), then the function parameters, then `defaultValue`.
+   */
+  getParam<T = unknown>(key: string, defaultValue?: T): T {
+    if (key in this.params) return this.params[key] as T;
+    if (key in this.context.parameters) return this.context.parameters[key] as T;
+    return defaultValue as T;
+  }
+
+  /**
+   * Resolves `modelPath` to a local model file (downloading http(s) URLs once into the cache) and
+   * loads the model spec beside it when present; `suffix` picks the file inside a folder without a spec.
+   */
+  async getModel(suffix = ''): Promise<ModelFiles> {
+    if (!this.modelPath) throw new InvalidOptionError(`model ${this.name} has no modelPath`);
+    const cacheDir = this.getParam('modelCacheDir', this.modelCacheDir);
+    const files = await resolveModelPath(this.modelPath, suffix, cacheDir);
+    if (files.modelSpec) {
+      this.modelSpec = files.modelSpec;
+      this.params = { ...this.params, ...(files.modelSpec.parameters ?? {}) };
+    }
+    return files;
+  }
+
+  /** Records a metric (kept for the life of the instance, attached to tracking records). */
+  setMetric(name: string, value: unknown): void {
+    this.metrics[name] = value;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Called by the graph once it is built: loads the model now ('sync') or in the background ('async'). */
+  async postInit(): Promise<void> {
+    if (this.ready) return;
+    if (this.loadMode === 'async') {
+      this.loading = this.runLoad().catch((err: unknown) => {
+        this.error = err;
+        this.context.logger.error(`failed to load model ${this.name}`, { error: String(err) });
+      });
+      return;
+    }
+    try {
+      await this.runLoad();
+    } catch (err) {
+      throw new ModelLoadError(`failed to load model ${this.name}: ${(err as Error).message ?? err}`, { cause: err });
+    }
+  }
+
+  private async runLoad(): Promise<void> {
+    await this.load();
+    this.ready = true;
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  async whenSettled(): Promise<void> {
+    await this.loading;
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  /** Handles one event (see the file comment); called concurrently. Resolves to the new body. */
+  async doEvent(event: Event): Promise<unknown> {
+    const body = getIn(event.body, this.inputPath);
+    const { op, id } = resolveOperation(event, body);
+    const call: Call = { id, op, started: nowMillis() };
+    const result = await this.dispatch(event, body, call);
+    if (result instanceof ServingResponse || !this.resultPath) return result;
+    return updateIn(event.body, this.resultPath, result);
+  }
+
+  private async dispatch(event: Event, body: unknown, call: Call): Promise<unknown> {
+    const { op } = call;
+    if (PREDICT_OPS.includes(op)) return this.runPipeline(body, call, 'predict');
+    if (op === 'explain') return this.runPipeline(body, call, 'explain');
+    if (op === 'ready') {
+      if (event.method !== 'GET')
+        throw new MethodNotAllowedError(`model operation ready needs GET, not ${event.method}`);
+      this.assertReady();
+      return { name: this.name, ready: true };
+    }
+    if (op === '' && event.method === 'GET') return this.metadata();
+    const custom = /^\w+$/.test(op) ? (this as unknown as Record<string, unknown>)[`op_${op}`] : undefined;
+    if (typeof custom === 'function') return (custom as (e: Event) => unknown).call(this, event);
+    throw new NotFoundError(`illegal model operation ${op}, method=${event.method}`);
+  }
+
+  private assertReady(): void {
+    if (this.ready) return;
+    if (this.error !== undefined) {
+      throw new NotReadyError(`model ${this.name} is not ready: ${(this.error as Error).message ?? this.error}`);
+    }
+    throw new NotReadyError(`model ${this.name} is not ready yet`);
+  }
+
+  private async runPipeline(body: unknown, call: Call, kind: 'predict' | 'explain'): Promise<unknown> {
+    this.assertReady();
+    let request = this.toRequest(body, call);
+    request = await this.preprocess(request, call.op);
+    request = await this.runValidate(request, call.op);
+    let outputs: unknown;
+    try {
+      outputs = kind === 'predict' ? await this.predict(request) : await this.explain(request);
+    } catch (err) {
+      this.track(request, undefined, call, err);
+      throw err;
+    }
+    if (isTensorList(outputs)) return this.answerTensors(request, outputs, call);
+    const timestamp = kind === 'predict' ? formatTimestamp(call.started) : undefined;
+    const envelope = buildEnvelope({ id: call.id, name: this.name, version: this.version, outputs }, timestamp);
+    const response = await this.postprocess(envelope);
+    this.track(request, response, call);
+    return response;
+  }
+
+  /** The request predict will see: OIP tensor requests decoded, `*_dict` inputs turned into lists. */
+  private toRequest(body: unknown, call: Call): ModelRequest {
+    if (isTensorRequest(body)) {
+      call.inferRequest = decodeInferRequest(body);
+      return call.inferRequest as unknown as ModelRequest;
+    }
+    if (call.op.endsWith('_dict')) {
+      checkInputs(body);
+      const request = body as ModelRequest;
+      return { ...request, inputs: dictInputsToLists(request.inputs, this.modelSpec) };
+    }
+    return body as ModelRequest;
+  }
+
+  private async runValidate(request: ModelRequest, op: string): Promise<ModelRequest> {
+    try {
+      return await this.validate(request, op);
+    } catch (err) {
+      if (err instanceof GraphServeError) throw err;
+      throw new BadRequestError(err instanceof Error ? err.message : String(err), { cause: err });
+    }
+  }
+
+  private async answerTensors(request: ModelRequest, outputs: InferResponse['outputs'], call: Call) {
+    let response: InferResponse = { model_name: this.name, id: call.id, outputs };
+    if (this.version) response.model_version = this.version;
+    response = await this.postprocess(response);
+    this.track(request, response, call);
+    const encoded = encodeInferResponse(response, call.inferRequest);
+    return new ServingResponse(200, encoded.body, encoded.headers);
+  }
+
+  /** Pushes a tracking record when the context has a monitor; a monitor failure never fails the request. */
+  private track(request: ModelRequest, response: object | undefined, call: Call, error?: unknown): void {
+    const monitor = this.context.monitor;
+    if (!monitor) return;
+    try {
+      const logged = response ? this.loggedResults(request, response, call.op) : undefined;
+      const outputs = response && 'outputs' in response ? response.outputs : undefined;
+      monitor({
+        model: this.name,
+        version: this.version,
+        op: call.op,
+        id: call.id,
+        when: formatTimestamp(call.started),
+        microsec: Math.round((nowMillis() - call.started) * 1000),
+        inputs: logged ? logged.inputs : request.inputs,
+        outputs: logged ? logged.outputs : outputs,
+        metrics: { ...this.metrics },
+        ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
+      });
+    } catch (err) {
+      this.context.logger.warn(`tracking failed for model ${this.name}`, { error: String(err) });
+    }
+  }
+}
+
+/** Splits 'name:version'. */
+export function splitKey(key: string): [string, string] {
+  const at = key.indexOf(':');
+  return at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)];
+}
+
+/** MLRun's operation resolution: path first, then the body's `operation`, then 'infer' for non-GET. */
+function resolveOperation(event: Event, body: unknown): { op: string; id: string } {
+  let op = event.path.replace(/^\/+|\/+$/g, '');
+  let id = event.id;
+  if (isPlainObject(body)) {
+    if (!op && typeof body.operation === 'string') op = body.operation;
+    if (typeof body.id === 'string' && body.id) id = body.id;
+  }
+  if (!op && event.method !== 'GET') op = 'infer';
+  return { op, id };
+}
