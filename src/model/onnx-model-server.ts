@@ -79,6 +79,9 @@ export class OnnxModelServer extends V2ModelServer {
 
   /** Resolves the .onnx file (local, file:// or http(s)://) and creates its engine session. */
   override async load(): Promise<void> {
+    if (this.modelPath && /^https?:\/\//i.test(this.modelPath)) {
+      this.context.logger.info(`model ${this.name}: fetching ${this.modelPath} (downloaded once into the cache)`);
+    }
     const { modelFile } = await this.getModel('.onnx');
     this.session = await InferenceSession.create(modelFile, this.sessionOptions());
     this.model = this.session;
