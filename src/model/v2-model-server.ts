@@ -277,7 +277,7 @@ export class V2ModelServer implements GraphStep {
       return call.inferRequest as unknown as ModelRequest;
     }
     if (call.op.endsWith('_dict')) {
-      checkInputs(body);
+      if (!isPlainObject(body) || !('inputs' in body)) checkInputs(body);
       const request = body as ModelRequest;
       return { ...request, inputs: dictInputsToLists(request.inputs, this.modelSpec) };
     }
