@@ -2,6 +2,7 @@
 // The tiny test models under test/fixtures/models. Each builder returns serialized ModelProto bytes; the
 // names, dtypes and shapes here are what the tests in test/ rely on.
 
+const { onnx } = require('onnx-proto');
 const { DataType, valueInfo, node, floatTensor, encodeModel, seededRandom, randomValues } = require('./onnx-builder');
 
 /** OIP datatype -> ONNX element type, for the identity_<dt>.onnx family. */
@@ -79,20 +80,28 @@ function fixedBatch() {
 }
 
 /**
- * x [batch,256] -> 24 x (MatMul 256x256, Tanh) -> y. Deliberately slow (milliseconds per batch on CPU) so tests
- * can keep requests in flight. Weights are small so activations stay finite and non-degenerate.
+ * x [batch,256] -> y [batch,256], deliberately slow so tests can keep requests in flight: with one intra-op
+ * thread a batch of 1 takes about 8 ms and a batch of 8 about 60 ms on the 2-core dev machine (cost is linear in
+ * batch x copies). Each row is fanned out to `copies` variants, x + offset[c] (Add against
+ * offsets [copies,1,width] broadcasts to [copies,batch,width]); the variants go through `layers` x (MatMul
+ * width x width, Tanh) and ReduceMean over the copies brings them back to [batch,width]. The work is
+ * copies x layers GEMM rows per input row while the file holds only the shared weights. Every output row depends
+ * only on its own input row. Weights are small so activations stay finite and non-degenerate.
  */
-function slow(layers = 24, width = 256) {
+function slow(layers = 24, width = 256, copies = 256) {
   const rand = seededRandom(7);
-  const nodes = [];
-  const initializers = [];
-  let prev = 'x';
+  const initializers = [floatTensor('offsets', [copies, 1, width], randomValues(rand, copies * width, 0.5))];
+  const nodes = [node('Add', ['x', 'offsets'], ['fanned'])];
+  let prev = 'fanned';
   for (let i = 0; i < layers; i++) {
-    const out = i === layers - 1 ? 'y' : `t${i}`;
     initializers.push(floatTensor(`w${i}`, [width, width], randomValues(rand, width * width, 0.1)));
-    nodes.push(node('MatMul', [prev, `w${i}`], [`m${i}`]), node('Tanh', [`m${i}`], [out]));
-    prev = out;
+    nodes.push(node('MatMul', [prev, `w${i}`], [`m${i}`]), node('Tanh', [`m${i}`], [`t${i}`]));
+    prev = `t${i}`;
   }
+  // Opset 17 ReduceMean still takes `axes` as an INTS attribute, which node() does not build.
+  const mean = node('ReduceMean', [prev], ['y'], { keepdims: 0 });
+  mean.attribute.push({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [0] });
+  nodes.push(mean);
   return encodeModel({
     name: 'slow',
     nodes,

@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./test/models/ort-environment.js
- */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
@@ -168,16 +165,22 @@ describe('small fixtures', () => {
     }
   });
 
-  it('slow returns finite values of shape [batch, 256]', async () => {
-    const x = f32(
-      Array.from({ length: 3 * 256 }, (_, i) => Math.sin(i)),
-      [3, 256],
-    );
-    const y = output(await run(fixture('slow.onnx'), { x }), 'y');
-    expect(y.dims).toEqual([3, 256]);
-    const values = Array.from(y.data as Float32Array);
-    expect(values.every((v) => Number.isFinite(v) && Math.abs(v) <= 1)).toBe(true);
-    expect(values.some((v) => v !== 0)).toBe(true);
+  it('slow returns finite values of shape [batch, 256], each row depending only on its own input row', async () => {
+    const rows = Array.from({ length: 3 * 256 }, (_, i) => Math.sin(i));
+    const session = await ort.InferenceSession.create(fixture('slow.onnx'), { intraOpNumThreads: 1 });
+    try {
+      expect(tensorMeta(session.inputMetadata[0])).toEqual({ type: 'float32', shape: ['batch', 256] });
+      const y = output(await session.run({ x: f32(rows, [3, 256]) }), 'y');
+      expect(y.dims).toEqual([3, 256]);
+      const values = Array.from(y.data as Float32Array);
+      expect(values.every((v) => Number.isFinite(v) && Math.abs(v) <= 1)).toBe(true);
+      expect(values.some((v) => v !== 0)).toBe(true);
+      const alone = output(await session.run({ x: f32(rows.slice(256, 512), [1, 256]) }), 'y');
+      const middle = values.slice(256, 512);
+      Array.from(alone.data as Float32Array).forEach((v, i) => expect(Math.abs(v - middle[i]!)).toBeLessThan(1e-5));
+    } finally {
+      await session.release();
+    }
   });
 });
 
