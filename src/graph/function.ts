@@ -101,13 +101,16 @@ export class ServingFunction {
     return new MockServer(await this.toGraphServer(options));
   }
 
-  /** Serves the graph over HTTP (src/server/http.ts); resolves to what its serve() returns. */
-  async serve(options: BuildOptions & Record<string, unknown> = {}): Promise<unknown> {
-    const graphServer = await this.toGraphServer(options);
+  /**
+   * Builds the graph and serves it over HTTP (src/server/http.ts): `http` goes to its serve() as it is
+   * ({host, port, bodyLimit, logger}), `build` to toGraphServer(). Resolves to what serve() returns.
+   */
+  async serve(http: Record<string, unknown> = {}, build: BuildOptions = {}): Promise<unknown> {
+    const graphServer = await this.toGraphServer(build);
     // Loaded lazily: building and testing graphs must not need the HTTP stack.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const http = require('../server/http') as ServeModule;
-    return http.serve(graphServer, options);
+    const httpModule = require('../server/http') as ServeModule;
+    return httpModule.serve(graphServer, http);
   }
 }
 

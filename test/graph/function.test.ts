@@ -114,3 +114,25 @@ describe('class lookup', () => {
     await expect(fn.toMockServer()).rejects.toThrow('must extend BaseRouter');
   });
 });
+
+describe('serve', () => {
+  it('serves the same graph over HTTP', async () => {
+    const fn = newFunction('http');
+    fn.addModel('m', { className: Adder, add: 10 });
+    const running = (await fn.serve({ host: '127.0.0.1', port: 0 })) as { url: string; close(): Promise<void> };
+    try {
+      const res = await fetch(`${running.url}/v2/models/m/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'h1', inputs: [1] }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ id: 'h1', model_name: 'm', outputs: 11 });
+      const missing = await fetch(`${running.url}/v2/models/nope/infer`, { method: 'POST', body: '{"inputs":[1]}' });
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ code: 'GS_MODEL_NOT_FOUND' });
+    } finally {
+      await running.close();
+    }
+  });
+});
