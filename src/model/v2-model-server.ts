@@ -8,8 +8,8 @@
  * `GET` with no operation answers metadata, `GET ready` readiness, and `op_<name>(event)` methods are
  * custom operations.
  */
-import { GraphServeError, BadRequestError, ModelError, NotFoundError, MethodNotAllowedError } from '../errors';
-import { InvalidOptionError, ModelLoadError, NotReadyError } from '../errors';
+import { BadRequestError, GraphServeError, InvalidOptionError, MethodNotAllowedError } from '../errors';
+import { ModelError, ModelLoadError, NotFoundError, NotReadyError } from '../errors';
 import { createContext, type ServingContext } from '../graph/context';
 import { getIn, isPlainObject, updateIn } from '../graph/paths';
 import { ServingResponse } from '../graph/response';
