@@ -5,7 +5,7 @@
  * `run` never blocks the JS thread: the request is copied into the engine's queue, a scheduler thread
  * of the addon forms batches and runs them, and the promise settles from a thread-safe function.
  */
-import { BadRequestError, InvalidOptionError, InvalidTensorError } from '../src/errors';
+import { BadRequestError, DisposedError, InvalidOptionError, InvalidTensorError } from '../src/errors';
 import {
   DATATYPE_INFO,
   type Datatype,
@@ -63,6 +63,8 @@ export class InferenceSession {
   readonly providers: readonly string[];
   /** Whether requests are batched along dim 0 (dynamic first dim on every input and batching on). */
   readonly batching: boolean;
+  /** Warnings from loading, e.g. a provider fallback (also emitted as process warnings). */
+  readonly warnings: readonly string[];
   readonly #native: NativeSession;
   readonly #inputsByName: Map<string, TensorInfo>;
   #disposed = false;
@@ -74,6 +76,7 @@ export class InferenceSession {
     this.outputs = Object.freeze(native.outputs.map(toInfo));
     this.providers = Object.freeze([...native.providers]);
     this.batching = native.batching;
+    this.warnings = Object.freeze([...native.warnings]);
     this.#inputsByName = new Map(this.inputs.map((i) => [i.name, i]));
   }
 
@@ -103,7 +106,7 @@ export class InferenceSession {
     let checked: NativeTensor[];
     let timeoutMs: number;
     try {
-      if (this.#disposed) throw new InvalidOptionError('session is disposed');
+      if (this.#disposed) throw new DisposedError('the session is disposed');
       checked = this.#check(inputs);
       timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
       if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {

@@ -1,9 +1,8 @@
 'use strict';
-// Jest environment for tests that call onnxruntime-node directly. Its native code builds output typed arrays
-// in Node's main realm, and onnxruntime-common's Tensor checks them with `instanceof` against the sandbox's
-// own constructors, so every non-uint8 output is rejected. This environment makes the sandbox use the main
-// realm's typed array and ArrayBuffer constructors, so both sides agree. Opt in per file with
-// `@jest-environment ./test/models/ort-environment.js`.
+// The jest environment of every test (jest.config.js). Native code (onnxruntime-node, graphserve's addon)
+// creates typed arrays and ArrayBuffers in Node's main realm, while each test file runs in its own realm;
+// `instanceof` checks across the two fail (onnxruntime-common's Tensor rejects every non-uint8 output).
+// This environment gives the test realm the main realm's typed array and ArrayBuffer constructors.
 
 const { TestEnvironment } = require('jest-environment-node');
 
