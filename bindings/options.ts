@@ -48,7 +48,10 @@ export interface SessionOptions {
   instances?: number;
   /** Default per-request timeout, milliseconds, from enqueue to completion; 0 = none. */
   timeoutMs?: number;
-  /** Keep ORT's CPU memory arena (faster; keeps peak memory). Disabled under ASan runs. */
+  /**
+   * Keep ORT's CPU memory arena (faster; keeps peak memory). Default true, or false when the
+   * environment sets GRAPHSERVE_CPU_MEM_ARENA=0 (the ASan run does, so ORT allocations are tracked).
+   */
   cpuMemArena?: boolean;
 }
 
@@ -155,6 +158,7 @@ export function resolveSessionOptions(options: SessionOptions = {}): ResolvedSes
     batching: resolveBatching(options.batching),
     instances: int('instances', options.instances ?? 1, 1, 64),
     timeoutMs: int('timeoutMs', options.timeoutMs ?? 0, 0, 24 * 3600 * 1000),
-    cpuMemArena: options.cpuMemArena ?? kDefaultSessionOptions.cpuMemArena,
+    cpuMemArena:
+      options.cpuMemArena ?? (process.env['GRAPHSERVE_CPU_MEM_ARENA'] !== '0' && kDefaultSessionOptions.cpuMemArena),
   };
 }
