@@ -106,6 +106,17 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): GraphServeError
 export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? kDefaultHttpOptions.bodyLimit;
   const app = Fastify({ logger: options.logger ?? kDefaultHttpOptions.logger, bodyLimit });
+  // Draining: once close() starts, responses to requests still in flight ask the client to close the
+  // connection, so that keep-alive connections do not hold the shutdown until their idle timeout.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.route({

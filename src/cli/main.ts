@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * The graphserve command line.
+ *
+ *   graphserve serve --model-repository DIR [--module FILE] [--host H] [--port P] [--body-limit BYTES]
+ *
+ * Every option has an environment equivalent (GRAPHSERVE_MODEL_REPOSITORY, GRAPHSERVE_MODULE,
+ * GRAPHSERVE_HOST, GRAPHSERVE_PORT, GRAPHSERVE_BODY_LIMIT). It prints one line per model (ready or
+ * FAILED), then the URL it listens on (the bound port with --port 0). SIGTERM or SIGINT stop accepting
+ * connections, let requests in flight finish, release the models and exit 0.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { kDefaultHttpOptions, serve, type RunningServer } from '../server/http';
+import { buildRepositoryServer, disposeModels } from './repository-server';
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function integer(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+interface ServeFlags {
+  modelRepository: string;
+  module?: string;
+  host: string;
+  port: number;
+  bodyLimit: number;
+}
+
+/** Stops on the first SIGTERM/SIGINT: drain HTTP, release models, exit 0 (1 if the drain fails). */
+function exitOnSignals(running: RunningServer, release: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    print(`graphserve: ${signal} received, draining requests in flight`);
+    running
+      .close()
+      .then(release)
+      .then(
+        () => {
+          print('graphserve: stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          console.error(`graphserve: shutdown failed: ${String(err)}`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function runServe(flags: ServeFlags): Promise<void> {
+  const graphServer = await buildRepositoryServer(
+    { modelRepository: flags.modelRepository, module: flags.module },
+    print,
+  );
+  const running = await serve(graphServer, { host: flags.host, port: flags.port, bodyLimit: flags.bodyLimit });
+  exitOnSignals(running, () => disposeModels(graphServer));
+  print(`graphserve: listening on ${running.url}`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('graphserve').description('Model serving for Node.js (Open Inference Protocol)');
+  program
+    .command('serve')
+    .description('serve a model repository folder over HTTP')
+    .addOption(
+      new Option('--model-repository <dir>', 'folder with one sub-folder per model')
+        .env('GRAPHSERVE_MODEL_REPOSITORY')
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--module <file>', 'JS module exporting user model classes').env('GRAPHSERVE_MODULE'))
+    .addOption(
+      new Option('--host <host>', 'interface to listen on').env('GRAPHSERVE_HOST').default(kDefaultHttpOptions.host),
+    )
+    .addOption(
+      new Option('--port <port>', 'TCP port; 0 = any free port')
+        .env('GRAPHSERVE_PORT')
+        .argParser(integer('port', 0, 65535))
+        .default(kDefaultHttpOptions.port),
+    )
+    .addOption(
+      new Option('--body-limit <bytes>', 'largest request body')
+        .env('GRAPHSERVE_BODY_LIMIT')
+        .argParser(integer('body limit', 1, Number.MAX_SAFE_INTEGER))
+        .default(kDefaultHttpOptions.bodyLimit),
+    )
+    .action((flags: ServeFlags) => runServe(flags));
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      console.error(`graphserve: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    });
+}
