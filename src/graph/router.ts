@@ -141,6 +141,9 @@ export abstract class BaseRouter implements GraphStep {
     if (step) return step;
     const keys = [...this.routes.keys()];
     const [name, version] = key.split(':');
+    // A model added by name answers for its own version too (repository models declare it in settings).
+    const byName = this.routes.get(name!) as (GraphStep & { version?: string }) | undefined;
+    if (byName && version !== undefined && byName.version === version) return byName;
     const versions = keys.filter((k) => k.startsWith(`${name}:`)).map((k) => k.slice(name!.length + 1));
     if (version !== undefined && (versions.length > 0 || this.routes.has(name!))) {
       const available = [...(this.routes.has(name!) ? ['(none)'] : []), ...versions].join(' | ');
