@@ -1,10 +1,10 @@
 'use strict';
-// Prints one plain closing line, 'tests: N passed, N failed, N skipped', after jest's own summary, so
+// Prints one plain closing line, 'tests: N passed, N failed, N skipped', after jest's own summary (both on stderr, so in order), so
 // that CI logs end with a count any reader (or parser) understands.
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
-    process.stdout.write(
+    process.stderr.write(
       `tests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped\n`,
     );
   }
