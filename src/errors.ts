@@ -112,6 +112,12 @@ export class RemoteStepError extends GraphServeError {
   override readonly status: number = 502;
 }
 
+/** A serving graph is malformed (a loop, an unknown step, two responders …) or a step has no handler. */
+export class GraphError extends GraphServeError {
+  override readonly code: string = 'GS_GRAPH';
+  override readonly status: number = 500;
+}
+
 /** Every error class, by name: passed to the addon at init and checked by test/errors.test.ts. */
 export const errorClasses = {
   GraphServeError,
@@ -131,6 +137,7 @@ export const errorClasses = {
   ProviderError,
   AddonLoadError,
   RemoteStepError,
+  GraphError,
 } as const;
 
 export type ErrorClassName = keyof typeof errorClasses;

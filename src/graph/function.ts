@@ -6,11 +6,14 @@ import { InvalidOptionError } from '../errors';
 import { GraphServer } from '../server/graph-server';
 import { MockServer } from '../server/mock-server';
 import { createContext, type ServingLogger, type TrackingRecord } from './context';
+import { FlowSpec } from './flow-spec';
+import { graphFromDict, type FunctionDict } from './flow-dict';
+import type { FlowDict, FlowOptions } from './flow-types';
 import type { Namespace } from './registry';
 import { RouterSpec } from './topology';
 import type { StepClass, StepDict, StepSpec } from './step';
 
-export type Topology = 'router';
+export type Topology = 'router' | 'flow';
 
 export interface FunctionOptions {
   /** Function-level parameters: the last place getParam() looks. */
@@ -30,6 +33,8 @@ export interface BuildOptions {
 export interface ModelRouteSpec extends StepSpec {
   className?: string | StepClass;
   modelPath?: string;
+  /** In a flow with several routers: the name of the router step to add the model to. */
+  routerStep?: string;
 }
 
 /** What `serve()` in src/server/http.ts exports; loaded lazily so the graph does not depend on fastify. */
@@ -37,7 +42,7 @@ type ServeModule = { serve(server: GraphServer, options: Record<string, unknown>
 
 export class ServingFunction {
   readonly parameters: Record<string, unknown>;
-  private graph: RouterSpec | undefined;
+  private graph: RouterSpec | FlowSpec | undefined;
 
   constructor(
     readonly name: string,
@@ -47,36 +52,52 @@ export class ServingFunction {
   }
 
   /** The graph spec (undefined until setTopology() or addModel()). */
-  get spec(): RouterSpec | undefined {
+  get spec(): RouterSpec | FlowSpec | undefined {
     return this.graph;
   }
 
   /**
-   * Sets the graph's topology: 'router' with `{ className?, ...classArgs }` (default ModelRouter).
-   * Setting it again needs `existOk`. Returns the graph spec.
+   * Sets the graph's topology: 'router' with `{ className?, ...classArgs }` (default ModelRouter), or
+   * 'flow' with `{ engine: 'async' | 'sync' }` (default async; see FlowSpec). Setting it again needs
+   * `existOk`. Returns the graph spec.
    */
-  setTopology(kind: Topology, spec: StepSpec = {}, options: { existOk?: boolean } = {}): RouterSpec {
+  setTopology(kind: 'router', spec?: StepSpec, options?: { existOk?: boolean }): RouterSpec;
+  setTopology(kind: 'flow', spec?: FlowOptions, options?: { existOk?: boolean }): FlowSpec;
+  setTopology(kind: Topology, spec: StepSpec | FlowOptions = {}, options: { existOk?: boolean } = {}) {
     if (this.graph && !options.existOk) {
       throw new InvalidOptionError('graph topology is already set, cannot be overwritten');
     }
-    if (kind !== 'router') throw new InvalidOptionError(`unsupported topology ${String(kind)}; use 'router'`);
-    this.graph = new RouterSpec(spec);
+    if (kind === 'flow') this.graph = new FlowSpec(spec as FlowOptions);
+    else if (kind === 'router') this.graph = new RouterSpec(spec as StepSpec);
+    else throw new InvalidOptionError(`unsupported topology ${String(kind)}; use 'router' or 'flow'`);
     return this.graph;
   }
 
-  /** Adds a model route under `key` ('name' or 'name:version'); sets the router topology if none is set. */
+  /**
+   * Adds a model route under `key` ('name' or 'name:version'): to the router topology (set if none
+   * is), or to the router step of a flow (`routerStep` names it when the flow has several).
+   */
   addModel(key: string, spec: ModelRouteSpec): StepSpec {
+    const { routerStep, ...route } = spec;
     const graph = this.graph ?? this.setTopology('router');
-    return graph.addRoute(key, { ...spec });
+    if (graph instanceof RouterSpec) return graph.addRoute(key, route);
+    return flowRouter(graph, routerStep).addRoute(key, route);
+  }
+
+  /** Replaces the graph with a loaded one (functionFromDict()). */
+  setGraph(graph: RouterSpec | FlowSpec): void {
+    this.graph = graph;
   }
 
   /** MLRun-style dict: `{kind: 'serving', metadata: {name}, spec: {parameters, graph}}`. */
   toDict(): {
     kind: string;
     metadata: { name: string };
-    spec: { parameters: Record<string, unknown>; graph?: StepDict };
+    spec: { parameters: Record<string, unknown>; graph?: StepDict | FlowDict };
   } {
-    const spec: { parameters: Record<string, unknown>; graph?: StepDict } = { parameters: { ...this.parameters } };
+    const spec: { parameters: Record<string, unknown>; graph?: StepDict | FlowDict } = {
+      parameters: { ...this.parameters },
+    };
     if (this.graph) spec.graph = this.graph.toDict();
     return { kind: 'serving', metadata: { name: this.name }, spec };
   }
@@ -112,6 +133,30 @@ export class ServingFunction {
     const httpModule = require('../server/http') as ServeModule;
     return httpModule.serve(graphServer, http);
   }
+}
+
+/** The router step of a flow for addModel(): the named one, or the only one. */
+function flowRouter(flow: FlowSpec, name: string | undefined) {
+  if (name !== undefined) {
+    const step = flow.steps.get(name);
+    if (step?.kind !== 'router') throw new InvalidOptionError(`router step ${name} was not found in the flow`);
+    return step;
+  }
+  const routers = flow.routers();
+  if (routers.length === 0) {
+    throw new InvalidOptionError('the flow does not contain any router: add one (className "*") before addModel()');
+  }
+  if (routers.length > 1) {
+    throw new InvalidOptionError(`found ${routers.length} routers, please specify the routerStep`);
+  }
+  return routers[0]!;
+}
+
+/** A serving function loaded from its dict (toDict(), or parsed YAML/JSON: see parseGraphText()). */
+export function functionFromDict(dict: FunctionDict): ServingFunction {
+  const fn = new ServingFunction(dict.metadata?.name ?? 'graphserve', { parameters: dict.spec?.parameters });
+  if (dict.spec?.graph) fn.setGraph(graphFromDict(dict.spec.graph));
+  return fn;
 }
 
 /** A new serving function. */

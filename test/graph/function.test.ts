@@ -1,6 +1,7 @@
 import {
   InvalidOptionError,
   ModelRouter,
+  RouterSpec,
   V2ModelServer,
   newFunction,
   registerClass,
@@ -44,7 +45,7 @@ describe('serving function spec', () => {
     const fn = newFunction('auto');
     fn.addModel('m', { className: Adder });
     expect(fn.spec?.kind).toBe('router');
-    expect([...fn.spec!.routes.keys()]).toEqual(['m']);
+    expect([...(fn.spec as RouterSpec).routes.keys()]).toEqual(['m']);
   });
 
   it('rejects setting the topology twice unless existOk', () => {

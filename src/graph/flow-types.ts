@@ -1,0 +1,30 @@
+/** Shared types and defaults of flow graphs (spec, runner, serialization and plots). */
+import type { StepDict } from './step';
+
+/**
+ * 'async': branches run concurrently on copies of the event, the responder's output is the response.
+ * 'sync': one start step, no branches; the response is the last step's output (or the responder's).
+ */
+export type FlowEngine = 'async' | 'sync';
+
+export type FlowStepKind = 'task' | 'router' | 'queue' | 'error_step';
+
+export interface FlowOptions {
+  /** Default FLOW_DEFAULTS.engine; anything but 'sync' is async, as in MLRun. */
+  engine?: FlowEngine;
+}
+
+export const FLOW_DEFAULTS = Object.freeze({ engine: 'async' as FlowEngine });
+
+/** A flow step serialized with MLRun's field names. */
+export interface FlowStepDict extends StepDict {
+  on_error?: string;
+}
+
+/** A flow graph serialized with MLRun's field names. */
+export interface FlowDict {
+  kind: 'flow';
+  engine?: FlowEngine;
+  steps: Record<string, FlowStepDict>;
+  on_error?: string;
+}
