@@ -9,7 +9,7 @@ import { GraphError } from '../errors';
 import type { ServingContext } from './context';
 import { buildFlowRunner, type FlowRunner } from './flow-runner';
 import { flowToDot, renderSvg } from './flow-plot';
-import type { FlowDict, FlowStepDict } from './flow-types';
+import type { FlowDict, FlowStepDict, FlowStepSpec } from './flow-types';
 import { FLOW_DEFAULTS, type FlowEngine, type FlowOptions, type FlowStepKind } from './flow-types';
 import { validateFlow } from './flow-validate';
 import type { Namespace } from './registry';
@@ -18,7 +18,12 @@ import { specToDict, type StepSpec } from './step';
 import { RouterSpec } from './topology';
 
 /** What `to()` and `addStep()` take: a spec, a class name ('*' router, '>>' queue), or a RouterSpec. */
-export type StepInput = StepSpec | RouterSpec | string;
+export type StepInput = FlowStepSpec | RouterSpec | string;
+
+function specOf(input: StepInput): StepSpec {
+  if (typeof input === 'string') return { className: input };
+  return input instanceof RouterSpec ? {} : (input as StepSpec);
+}
 
 const QUEUE_NAMES: readonly string[] = Object.freeze(['>>', '$queue']);
 
@@ -144,7 +149,7 @@ export class FlowSpec {
    * `before`: the new step takes that step's place, and that step runs after it.
    */
   addStep(input: StepInput, links: { after?: string | string[]; before?: string | string[] } = {}): FlowStep {
-    const spec: StepSpec = typeof input === 'string' ? { className: input } : input instanceof RouterSpec ? {} : input;
+    const spec = specOf(input);
     const after = asList(links.after ?? spec.after).flatMap((n) => (n === '$prev' ? asList(this.last) : [n]));
     const before = asList(links.before ?? spec.before);
     const step = this.createStep(input, spec);
@@ -172,7 +177,7 @@ export class FlowSpec {
 
   /** @internal Adds an error step (kind 'error_step'); `before` names the steps that run after it. */
   addErrorStep(input: StepInput): FlowStep {
-    const spec: StepSpec = typeof input === 'string' ? { className: input } : input instanceof RouterSpec ? {} : input;
+    const spec = specOf(input);
     if (spec.className === undefined && spec.handler === undefined) {
       throw new GraphError('an error handler needs a className or a handler');
     }

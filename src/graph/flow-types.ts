@@ -1,4 +1,5 @@
 /** Shared types and defaults of flow graphs (spec, runner, serialization and plots). */
+import type { ServingContext } from './context';
 import type { StepDict } from './step';
 
 /**
@@ -27,4 +28,29 @@ export interface FlowDict {
   engine?: FlowEngine;
   steps: Record<string, FlowStepDict>;
   on_error?: string;
+}
+
+/** A task step class: any class; its instances offer `do(body)`, `doEvent(event)` or the named handler. */
+export type TaskClass = abstract new (...args: never[]) => object;
+
+/**
+ * A handler function: gets the body at inputPath (or the whole event with fullEvent) and the graph
+ * context; its result (or what its promise resolves to) is written at resultPath.
+ */
+export type StepHandler = (input: never, context: ServingContext) => unknown;
+
+/** A flow step spec: StepSpec with any class and handler functions that take the context. */
+export interface FlowStepSpec {
+  className?: string | TaskClass;
+  name?: string;
+  kind?: string;
+  handler?: string | StepHandler;
+  after?: string | string[];
+  before?: string | string[];
+  fullEvent?: boolean;
+  inputPath?: string;
+  resultPath?: string;
+  function?: string;
+  responder?: boolean;
+  [classArg: string]: unknown;
 }

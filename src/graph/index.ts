@@ -12,7 +12,16 @@ export { getIn, updateIn } from './paths';
 export { FlowSpec, FlowStep, type StepInput } from './flow-spec';
 export { FlowRunner } from './flow-runner';
 export { Merge, MERGE_DEFAULTS, type MergeOptions } from './flow-merge';
-export { FLOW_DEFAULTS, type FlowEngine, type FlowOptions, type FlowDict, type FlowStepDict } from './flow-types';
+export { FLOW_DEFAULTS } from './flow-types';
+export type {
+  FlowEngine,
+  FlowOptions,
+  FlowDict,
+  FlowStepDict,
+  FlowStepSpec,
+  StepHandler,
+  TaskClass,
+} from './flow-types';
 export type { FlowAware } from './flow-task';
 export { flowFromDict, graphFromDict, routerFromDict, parseGraphText, toYaml, type FunctionDict } from './flow-dict';
 export { flowToDot, routerToDot, renderSvg } from './flow-plot';

@@ -9,6 +9,7 @@ import { isServingResponse } from '../graph/response';
 import type { GraphStep } from '../graph/step';
 import { decodeBody } from '../protocol';
 import type { Event, EventResponse } from './event';
+import { graphPicture } from './graph-picture';
 
 /** Headers that override the event's id and path (MLRun's; names lower-cased as in Event). */
 export const EVENT_ID_HEADER = 'mlrun-event-id';
@@ -53,6 +54,8 @@ export class GraphServer {
   private async handle(original: Event): Promise<EventResponse> {
     try {
       const event = this.prepare(original);
+      const picture = await graphPicture(this.graph, event.method, event.path);
+      if (picture) return picture;
       return toResponse(await this.graph.doEvent(event));
     } catch (err) {
       const error = toGraphServeError(err);
