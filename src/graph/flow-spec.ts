@@ -224,7 +224,10 @@ export class FlowSpec {
     }
     const kind = kindOf(spec);
     const name = spec.name ?? defaultName(spec, kind);
-    return new FlowStep(this, name, kind, stripLinks(spec));
+    const own = stripLinks(spec);
+    // A queue is known by its kind: '>>' and '$queue' are only the way to ask for one.
+    if (kind === 'queue') delete own.className;
+    return new FlowStep(this, name, kind, own);
   }
 
   private checkLinks(name: string, after: string[], before: string[]): void {
