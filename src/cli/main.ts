@@ -3,6 +3,7 @@
  * The graphserve command line.
  *
  *   graphserve serve --model-repository DIR [--module FILE] [--host H] [--port P] [--body-limit BYTES]
+ *   graphserve serve GRAPH.yaml [--module FILE] [...]   (a graph spec, JSON or YAML: see src/cli/spec-server.ts)
  *
  * Every option has an environment equivalent (GRAPHSERVE_MODEL_REPOSITORY, GRAPHSERVE_MODULE,
  * GRAPHSERVE_HOST, GRAPHSERVE_PORT, GRAPHSERVE_BODY_LIMIT). It prints one line per model (ready or
@@ -12,6 +13,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { kDefaultHttpOptions, serve, type RunningServer } from '../server/http';
 import { buildRepositoryServer, disposeModels } from './repository-server';
+import { buildSpecServer } from './spec-server';
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -28,7 +30,7 @@ function integer(name: string, min: number, max: number): (value: string) => num
 }
 
 interface ServeFlags {
-  modelRepository: string;
+  modelRepository?: string;
   module?: string;
   host: string;
   port: number;
@@ -60,13 +62,15 @@ function exitOnSignals(running: RunningServer, release: () => Promise<void>): vo
   process.on('SIGINT', stop);
 }
 
-async function runServe(flags: ServeFlags): Promise<void> {
-  const graphServer = await buildRepositoryServer(
-    { modelRepository: flags.modelRepository, module: flags.module },
-    print,
-  );
+async function runServe(specFile: string | undefined, flags: ServeFlags): Promise<void> {
+  if ((specFile === undefined) === (flags.modelRepository === undefined)) {
+    throw new InvalidArgumentError('give either a graph spec file or --model-repository, not both or neither');
+  }
+  const graphServer = specFile
+    ? await buildSpecServer({ spec: specFile, module: flags.module }, print)
+    : await buildRepositoryServer({ modelRepository: flags.modelRepository!, module: flags.module }, print);
   const running = await serve(graphServer, { host: flags.host, port: flags.port, bodyLimit: flags.bodyLimit });
-  exitOnSignals(running, () => disposeModels(graphServer));
+  exitOnSignals(running, () => (specFile ? graphServer.waitForCompletion() : disposeModels(graphServer)));
   print(`graphserve: listening on ${running.url}`);
 }
 
@@ -74,11 +78,10 @@ export function buildProgram(): Command {
   const program = new Command('graphserve').description('Model serving for Node.js (Open Inference Protocol)');
   program
     .command('serve')
-    .description('serve a model repository folder over HTTP')
+    .description('serve a model repository folder, or a graph spec file (JSON/YAML), over HTTP')
+    .argument('[spec]', 'graph spec file (JSON or YAML) to serve instead of a model repository')
     .addOption(
-      new Option('--model-repository <dir>', 'folder with one sub-folder per model')
-        .env('GRAPHSERVE_MODEL_REPOSITORY')
-        .makeOptionMandatory(),
+      new Option('--model-repository <dir>', 'folder with one sub-folder per model').env('GRAPHSERVE_MODEL_REPOSITORY'),
     )
     .addOption(new Option('--module <file>', 'JS module exporting user model classes').env('GRAPHSERVE_MODULE'))
     .addOption(
@@ -96,7 +99,7 @@ export function buildProgram(): Command {
         .argParser(integer('body limit', 1, Number.MAX_SAFE_INTEGER))
         .default(kDefaultHttpOptions.bodyLimit),
     )
-    .action((flags: ServeFlags) => runServe(flags));
+    .action((specFile: string | undefined, flags: ServeFlags) => runServe(specFile, flags));
   return program;
 }
 
