@@ -118,6 +118,12 @@ export class GraphError extends GraphServeError {
   override readonly status: number = 500;
 }
 
+/** A remote step's call timed out (its `timeout`) on every attempt it was allowed. */
+export class RemoteTimeoutError extends RemoteStepError {
+  override readonly code: string = 'GS_REMOTE_TIMEOUT';
+  override readonly status: number = 504;
+}
+
 /** Every error class, by name: passed to the addon at init and checked by test/errors.test.ts. */
 export const errorClasses = {
   GraphServeError,

@@ -10,3 +10,4 @@ export * from './graph';
 export { GraphServer, EVENT_ID_HEADER, EVENT_PATH_HEADER } from './server/graph-server';
 export { MockServer, MockServerError, type TestOptions } from './server/mock-server';
 export * from './graph/ensemble';
+export * from './remote';
