@@ -4,6 +4,17 @@
  * `step.respond()` and `step.errorHandler()`; `build()` validates the graph and turns it into a
  * FlowRunner (src/graph/flow-runner.ts). Structural mistakes (unknown `after`/`before`, a loop made by
  * `before`, duplicate names) are refused when the step is added; whole-graph checks run at build.
+ *
+ * Where MLRun behaves accidentally, graphserve does what a user would expect instead:
+ * - adding a step with a name already in the graph is an error (MLRun silently replaces the step);
+ * - a responder that has next steps still responds, and the steps after it run on (MLRun then never
+ *   answers and falls back to `{id}`);
+ * - `event.error` is the thrown Error in both engines (MLRun: an object of strings in sync, the
+ *   exception in async), and the sync engine's handler output becomes the body (MLRun: the event);
+ * - an error handler responds only in a graph that has a responder (MLRun PR #8331), and an async
+ *   event that ends without reaching the responder fails with a GraphError instead of hanging;
+ * - in the sync engine the responder's output is the response when there is one (MLRun ignores it);
+ * - queues are in-process pass-throughs whatever their `path`; the step after one needs no `function`.
  */
 import { GraphError } from '../errors';
 import type { ServingContext } from './context';

@@ -19,7 +19,10 @@ export interface GraphStep {
   postInit?(): Promise<void>;
   /** Whether the step can serve events now (models: loaded). */
   isReady?(): boolean;
-  /** Resolves when background work started by postInit (async loads) has settled, whatever its outcome. */
+  /**
+   * Resolves when background work started by postInit (async loads) has settled, whatever its outcome.
+   * A flow also drains the events still running after their response, then rejects with their errors.
+   */
   whenSettled?(): Promise<void>;
 }
 

@@ -189,6 +189,20 @@ describe('async flows', () => {
     expect(await mock.test('/v2/models/double/infer', { req: { inputs: [1, 2] } })).toEqual([2, 4]);
   });
 
+  it("resolves '*VotingEnsemble' through the registry and votes inside a flow", async () => {
+    const fn = newFunction('ensemble');
+    fn.setTopology('flow')
+      .to({ className: '*VotingEnsemble', name: 'vote', voteType: 'regression', resultPath: 'vote' })
+      .respond();
+    fn.addModel('a', { className: 'Doubler' });
+    fn.addModel('b', { className: 'Doubler' });
+    expect(fn.toDict().spec.graph).toMatchObject({ steps: { vote: { kind: 'router', class_name: 'VotingEnsemble' } } });
+    const mock = await fn.toMockServer({ namespace });
+    const res = (await mock.test('/v2/models/infer', { inputs: [[1], [2]] })) as { vote: { outputs: unknown } };
+    expect(res.vote.outputs).toEqual([2, 4]);
+    await mock.waitForCompletion();
+  });
+
   it('refuses addModel on a flow without a router, and asks which router when there are several', () => {
     const fn = newFunction('norouter');
     const graph = fn.setTopology('flow');
