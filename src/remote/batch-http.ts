@@ -20,17 +20,26 @@ import { checkNumber, encodeBody, fixedEndpoint, HTTP_STEP_DEFAULTS, type HttpSt
 
 export type BatchHttpRequestsOptions = HttpStepOptions;
 
-/** Maps `items` with at most `limit` calls pending; results in input order; the first rejection rejects. */
+/**
+ * Maps `items` with at most `limit` calls pending; results in input order. After a failure no new
+ * call starts; it rejects with the first failure once the calls already started have settled.
+ */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>) {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const lane = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++;
-      results[i] = await fn(items[i]!, i);
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.error;
   return results;
 }
 
