@@ -1,0 +1,13 @@
+/**
+ * The scenario registry. To add one: write bench/scenarios/<name>.ts exporting a Scenario (see
+ * ../lib/types.ts) and list it here; run.ts picks it up for --scenario and --list.
+ */
+import type { Scenario } from '../lib/types';
+import { engineLimit } from './engine-limit';
+import { engineVsPeer } from './engine-vs-peer';
+
+export const SCENARIOS: readonly Scenario[] = [engineLimit, engineVsPeer];
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
