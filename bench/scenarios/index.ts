@@ -5,8 +5,9 @@
 import type { Scenario } from '../lib/types';
 import { engineLimit } from './engine-limit';
 import { engineVsPeer } from './engine-vs-peer';
+import { ensembleExecutors } from './ensemble-executors';
 
-export const SCENARIOS: readonly Scenario[] = [engineLimit, engineVsPeer];
+export const SCENARIOS: readonly Scenario[] = [engineLimit, engineVsPeer, ensembleExecutors];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
