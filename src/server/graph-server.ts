@@ -10,6 +10,7 @@ import type { GraphStep } from '../graph/step';
 import { decodeBody } from '../protocol';
 import type { Event, EventResponse } from './event';
 import { graphPicture } from './graph-picture';
+import { METRICS_PATH, ServerMetrics } from './metrics';
 
 /** Headers that override the event's id and path (MLRun's; names lower-cased as in Event). */
 export const EVENT_ID_HEADER = 'mlrun-event-id';
@@ -19,6 +20,8 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-
 
 export class GraphServer {
   readonly context: ServingContext;
+  /** Prometheus metrics of this server, answered at `GET /metrics` (see ./metrics.ts). */
+  readonly metrics: ServerMetrics;
   private inFlight = new Set<Promise<EventResponse>>();
 
   /** `graph` must be built (postInit done): see ServingFunction.toGraphServer(). */
@@ -27,6 +30,7 @@ export class GraphServer {
     context?: ServingContext,
   ) {
     this.context = context ?? createContext();
+    this.metrics = new ServerMetrics(graph);
   }
 
   /** Whether every model of the graph is ready. */
@@ -39,7 +43,7 @@ export class GraphServer {
    * `{error, code}` (plain errors thrown by user code are 500s). Called concurrently.
    */
   run(event: Event): Promise<EventResponse> {
-    const pending = this.handle(event);
+    const pending = event.method === 'GET' && event.path === METRICS_PATH ? this.scrape() : this.measure(event);
     this.inFlight.add(pending);
     void pending.finally(() => this.inFlight.delete(pending));
     return pending;
@@ -49,6 +53,26 @@ export class GraphServer {
   async waitForCompletion(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.graph.whenSettled?.();
+  }
+
+  /** Handles the event and records it in the request metrics (under the path the graph saw). */
+  private async measure(event: Event): Promise<EventResponse> {
+    const started = process.hrtime.bigint();
+    const response = await this.handle(event);
+    const path = event.headers[EVENT_PATH_HEADER] || event.path;
+    this.metrics.observe(path, response, Number(process.hrtime.bigint() - started) / 1e9);
+    return response;
+  }
+
+  /** `GET /metrics`: Prometheus text; a failure to collect answers 500 like any other error. */
+  private async scrape(): Promise<EventResponse> {
+    try {
+      return await this.metrics.scrape();
+    } catch (err) {
+      const error = toGraphServeError(err);
+      this.context.logger.error(`metrics: ${error.message}`, { code: error.code });
+      return { status: error.status, headers: { ...JSON_HEADERS }, body: error.toJSON() };
+    }
   }
 
   private async handle(original: Event): Promise<EventResponse> {

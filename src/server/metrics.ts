@@ -1,0 +1,244 @@
+/**
+ * Prometheus metrics of one GraphServer, answered at `GET /metrics` (text exposition format 0.0.4).
+ *
+ * Each GraphServer owns its own prom-client Registry (never prom-client's global one), so several
+ * servers in one process, and tests, never see each other's counts. Process metrics (CPU, memory,
+ * event loop, GC: prom-client's defaults) describe the whole process, so they live in one registry
+ * shared by every server of the process, created on the first scrape, and are merged into each answer.
+ *
+ * Request metrics are recorded as requests complete; model and engine metrics are read from the graph
+ * on every scrape (the engine keeps cumulative counts, see SessionStats in bindings/session.ts).
+ *
+ * Metrics (all prefixed `graphserve_`):
+ *   requests_total{model, status_class, code}   answered requests; code = the error's stable code, '' on success
+ *   request_duration_seconds{model}            histogram of time from event to answer
+ *   models_loaded, models_ready                models the graph holds / of those, ready
+ *   model_ready{model}                         1 when the model serves, else 0
+ *   engine_requests_total{model}, engine_errors_total{model, kind}, engine_batches_total{model},
+ *   engine_rows_total{model}, engine_batch_runs_total{model, batch_size}, engine_queue_seconds_total{model},
+ *   engine_compute_seconds_total{model}, engine_queued{model}, engine_in_flight{model}
+ *                                              the native engine's stats for ONNX models (OnnxModelServer)
+ * `model` is the route key for requests under a router's model prefix, '' for other paths (health,
+ * metadata, flows, unknown models, so that clients cannot grow the label set).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SessionStats } from '../../bindings/session';
+import { BaseRouter } from '../graph/router';
+import type { GraphStep } from '../graph/step';
+import type { EventResponse } from './event';
+
+export const METRICS_PATH = '/metrics';
+
+/** Request latency buckets, seconds: from sub-millisecond CPU models to slow remote graphs. */
+export const LATENCY_BUCKETS: readonly number[] = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
+
+const PREFIX = 'graphserve_';
+
+/** A step that may carry an engine session (OnnxModelServer does); read by duck typing. */
+interface EngineStep extends GraphStep {
+  session?: { stats?: () => SessionStats };
+}
+
+let processRegistry: Registry | undefined;
+
+/** The process-wide registry of prom-client's default metrics (created once, on first use). */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** The models of a graph by route key: a router's routes, with nested routers' routes flattened. */
+export function modelSteps(graph: GraphStep): Map<string, GraphStep> {
+  const out = new Map<string, GraphStep>();
+  if (!(graph instanceof BaseRouter)) return out;
+  for (const [key, step] of graph.routes) {
+    if (step instanceof BaseRouter) for (const [inner, s] of modelSteps(step)) out.set(`${key}/${inner}`, s);
+    else out.set(key, step);
+  }
+  return out;
+}
+
+/**
+ * The `model` label of a request: the route key named by a path under the router's model prefix
+ * (`<prefix>/<name>[/versions/<v>]/…`) when the graph has that route, else ''.
+ */
+export function modelLabel(graph: GraphStep, path: string): string {
+  if (!(graph instanceof BaseRouter)) return '';
+  const prefix = `${graph.urlPrefix}/`;
+  if (!path.startsWith(prefix)) return '';
+  const segments = path.slice(prefix.length).split('/');
+  const name = segments[0] ?? '';
+  const versioned = segments[1] === 'versions' && segments[2] ? `${name}:${segments[2]}` : undefined;
+  if (versioned !== undefined && graph.routes.has(versioned)) return versioned;
+  return graph.routes.has(name) ? name : '';
+}
+
+function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+function errorCode(response: EventResponse): string {
+  if (response.status < 400) return '';
+  const body = response.body as { code?: unknown } | null;
+  return typeof body?.code === 'string' ? body.code : '';
+}
+
+export class ServerMetrics {
+  /** This server's own metrics (requests, models, engine); the process metrics are merged on scrape. */
+  readonly registry = new Registry();
+  private readonly requests: Counter<'model' | 'status_class' | 'code'>;
+  private readonly latency: Histogram<'model'>;
+  private readonly engine: EngineMetrics;
+  private readonly models: ModelGauges;
+
+  constructor(private readonly graph: GraphStep) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: `${PREFIX}requests_total`,
+      help: 'Requests answered, by model, HTTP status class and error code (empty on success).',
+      labelNames: ['model', 'status_class', 'code'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: `${PREFIX}request_duration_seconds`,
+      help: 'Time from receiving an event to its answer, seconds.',
+      labelNames: ['model'],
+      buckets: [...LATENCY_BUCKETS],
+      registers,
+    });
+    this.models = new ModelGauges(this.registry);
+    this.engine = new EngineMetrics(this.registry);
+  }
+
+  /** Records one answered request; `seconds` is the time from event to answer. */
+  observe(path: string, response: EventResponse, seconds: number): void {
+    const model = modelLabel(this.graph, path);
+    this.requests.inc({ model, status_class: statusClass(response.status), code: errorCode(response) });
+    this.latency.observe({ model }, seconds);
+  }
+
+  /** The `GET /metrics` answer: this server's metrics, then the process metrics. */
+  async scrape(): Promise<EventResponse> {
+    const steps = modelSteps(this.graph);
+    this.models.update(steps);
+    this.engine.update(steps);
+    const merged = Registry.merge([this.registry, processMetrics()]);
+    return { status: 200, headers: { 'content-type': merged.contentType }, body: await merged.metrics() };
+  }
+}
+
+/** Model counts and readiness, set from the graph on each scrape. */
+class ModelGauges {
+  private readonly loaded: Gauge;
+  private readonly ready: Gauge;
+  private readonly perModel: Gauge<'model'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.loaded = new Gauge({ name: `${PREFIX}models_loaded`, help: 'Models the graph holds.', registers });
+    this.ready = new Gauge({ name: `${PREFIX}models_ready`, help: 'Models ready to serve.', registers });
+    this.perModel = new Gauge({
+      name: `${PREFIX}model_ready`,
+      help: '1 when the model is ready to serve, else 0.',
+      labelNames: ['model'],
+      registers,
+    });
+  }
+
+  update(steps: Map<string, GraphStep>): void {
+    this.perModel.reset();
+    let ready = 0;
+    for (const [model, step] of steps) {
+      const isReady = step.isReady?.() ?? true;
+      if (isReady) ready++;
+      this.perModel.set({ model }, isReady ? 1 : 0);
+    }
+    this.loaded.set(steps.size);
+    this.ready.set(ready);
+  }
+}
+
+type ModelCounter = Counter<'model'>;
+
+/**
+ * The engine's cumulative stats, copied on each scrape. Counters are reset and set to the engine's
+ * totals, so a model that was disposed disappears instead of reporting stale numbers.
+ */
+class EngineMetrics {
+  private readonly counters: Record<'requests' | 'batches' | 'rows' | 'queueSeconds' | 'computeSeconds', ModelCounter>;
+  private readonly errors: Counter<'model' | 'kind'>;
+  private readonly batchRuns: Counter<'model' | 'batch_size'>;
+  private readonly queued: Gauge<'model'>;
+  private readonly inFlight: Gauge<'model'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const counter = (name: string, help: string): ModelCounter =>
+      new Counter({ name: `${PREFIX}engine_${name}`, help, labelNames: ['model'], registers });
+    this.counters = {
+      requests: counter('requests_total', 'Requests the engine received.'),
+      batches: counter('batches_total', 'Model runs (batches) the engine executed.'),
+      rows: counter('rows_total', 'Rows (batch elements) the engine ran, summed over batches.'),
+      queueSeconds: counter('queue_seconds_total', 'Time requests spent queued before their run, seconds.'),
+      computeSeconds: counter('compute_seconds_total', 'Time runs spent computing, seconds.'),
+    };
+    this.errors = new Counter({
+      name: `${PREFIX}engine_errors_total`,
+      help: 'Engine requests that failed, by kind: failed (all failures), timed_out, rejected (queue full).',
+      labelNames: ['model', 'kind'],
+      registers,
+    });
+    this.batchRuns = new Counter({
+      name: `${PREFIX}engine_batch_runs_total`,
+      help: 'Model runs by batch size (rows per run): the batch-size histogram of the dynamic batcher.',
+      labelNames: ['model', 'batch_size'],
+      registers,
+    });
+    this.queued = new Gauge({
+      name: `${PREFIX}engine_queued`,
+      help: 'Requests queued now.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: `${PREFIX}engine_in_flight`,
+      help: 'Requests in a running batch now.',
+      labelNames: ['model'],
+      registers,
+    });
+  }
+
+  update(steps: Map<string, GraphStep>): void {
+    for (const metric of [...Object.values(this.counters), this.errors, this.batchRuns, this.queued, this.inFlight]) {
+      metric.reset();
+    }
+    for (const [model, step] of steps) {
+      const stats = (step as EngineStep).session?.stats?.();
+      if (stats) this.record(model, stats);
+    }
+  }
+
+  private record(model: string, stats: SessionStats): void {
+    const c = this.counters;
+    let rows = 0;
+    for (const [size, runs] of Object.entries(stats.batchSizes)) {
+      rows += Number(size) * runs;
+      this.batchRuns.inc({ model, batch_size: size }, runs);
+    }
+    c.requests.inc({ model }, stats.requests);
+    c.batches.inc({ model }, stats.batches);
+    c.rows.inc({ model }, rows);
+    c.queueSeconds.inc({ model }, stats.queueMicros / 1e6);
+    c.computeSeconds.inc({ model }, stats.computeMicros / 1e6);
+    this.errors.inc({ model, kind: 'failed' }, stats.failed);
+    this.errors.inc({ model, kind: 'timed_out' }, stats.timedOut);
+    this.errors.inc({ model, kind: 'rejected' }, stats.rejected);
+    this.queued.set({ model }, stats.queued);
+    this.inFlight.set({ model }, stats.inFlight);
+  }
+}
