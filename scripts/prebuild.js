@@ -4,6 +4,8 @@
  * bindings/loader.ts and scripts/install.js look first:
  *   prebuilds/<platform>-<arch>/graphserve.node     stripped copy of build/Release/graphserve.node
  *   prebuilds/<platform>-<arch>/libonnxruntime.so.1 the ONNX Runtime it links (RUNPATH $ORIGIN finds it)
+ *   prebuilds/<platform>-<arch>/libonnxruntime_providers_*.so  execution providers (CUDA), only when they
+ *                                                   sit in build/Release too (Dockerfile.gpu puts them there)
  * Builds the addon first (scripts/build-native.js) when build/Release has none; `--rebuild` always does.
  * Files are written to a temporary name and renamed, so a process loading the addon meanwhile sees the
  * old file or the new one, never half of one. The copy is checked to load in a child process.
@@ -23,6 +25,8 @@ const releaseDir = path.join(root, 'build', 'Release');
 const ADDON = 'graphserve.node';
 const ORT_LIB = 'libonnxruntime.so.1';
 const MARKER = '.from-local-build';
+/** ORT loads execution provider libraries from the folder of libonnxruntime.so.1. */
+const PROVIDER_LIB = /^libonnxruntime_providers_\w+\.so$/;
 
 /** Copies src to dest through a temporary file and rename; returns dest. */
 function copyAtomically(src, dest) {
@@ -62,13 +66,15 @@ function prebuild({ rebuild = false } = {}) {
   }
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, MARKER), 'made by scripts/prebuild.js from build/Release\n');
-  copyAtomically(path.join(releaseDir, ORT_LIB), path.join(outDir, ORT_LIB));
+  const providers = fs.readdirSync(releaseDir).filter((f) => PROVIDER_LIB.test(f));
+  for (const name of [ORT_LIB, ...providers]) copyAtomically(path.join(releaseDir, name), path.join(outDir, name));
   const tmpAddon = path.join(outDir, `${ADDON}.${process.pid}.new`);
   fs.copyFileSync(path.join(releaseDir, ADDON), tmpAddon);
   strip(tmpAddon);
   fs.renameSync(tmpAddon, path.join(outDir, ADDON));
   checkLoads(path.join(outDir, ADDON));
-  console.log(`graphserve: prebuild ready in ${path.relative(root, outDir)}/ (${ADDON}, ${ORT_LIB})`);
+  const files = [ADDON, ORT_LIB, ...providers].join(', ');
+  console.log(`graphserve: prebuild ready in ${path.relative(root, outDir)}/ (${files})`);
 }
 
 function clean() {
