@@ -72,10 +72,10 @@ function parseArgs(argv: string[]): CliOptions {
   return new Command('bench')
     .description('graphserve benchmarks: each scenario measures the engine and its baseline in the same run')
     .option('--scenario <name>', 'scenario to run (repeatable or comma list; default: every engine scenario)', collect)
-    .option('--duration <seconds>', 'measured window per compared configuration and repetition', positive, 5)
+    .option('--duration <seconds>', 'measured window per compared configuration and repetition', positive, 3)
     .option('--screen <seconds>', 'measured window per screened configuration', positive, 1)
     .option('--warmup <seconds>', 'unmeasured warm-up before every window', positive, 0.5)
-    .option('--reps <n>', 'alternating repetitions of baseline and engine', positiveInt, 3)
+    .option('--reps <n>', 'alternating repetitions of baseline and engine', positiveInt, 5)
     .option('--threads <n>', 'ORT intra-op threads, engine and baseline alike', positiveInt, 2)
     .option('--concurrency <n>', 'concurrent callers in the loaded scenarios', positiveInt, 64)
     .option('--model <path>', 'ONNX model (default: the PP-OCR direction classifier)')
@@ -143,6 +143,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A bad argument gets its message; anything else its stack.
+  const text =
+    err instanceof InvalidArgumentError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`bench: ${text}\n`);
   process.exitCode = 1;
 });

@@ -31,7 +31,7 @@ import {
 import { IMAGE_SHAPE, batchPool, elementsPerImage, imagePool } from '../lib/inputs';
 import { type LoopOptions, type LoopResult, runLoop } from '../lib/loop';
 import { type PeerSettings, createPeer, peerCall, peerLabel, peerTensors } from '../lib/peer';
-import { round } from '../lib/stats';
+import { median, round } from '../lib/stats';
 import type { Bar, BenchContext, ChartSection, Scenario, ScenarioResult } from '../lib/types';
 import { type Verification, verifyEngine } from '../lib/verify';
 
@@ -224,6 +224,7 @@ function report(ctx: BenchContext, m: Measured): ScenarioResult {
       baseline: { ...c.baseline, batchSize: c.chosen.batch, spinning: c.chosen.settings.spinning },
       engine: { ...c.engine, config: m.best.config, ...c.activity },
       pairedRatios: c.pairedRatios,
+      medianPairedRatio: round(median(c.pairedRatios), 3),
       baselineCandidates: c.candidates,
       screening: {
         baselines: m.screening.baselines.map((b) => ({ label: b.label, imagesPerSecond: round(b.rate) })),
