@@ -6,8 +6,9 @@ import type { Scenario } from '../lib/types';
 import { engineLimit } from './engine-limit';
 import { engineVsPeer } from './engine-vs-peer';
 import { ensembleExecutors } from './ensemble-executors';
+import { httpVsPeer } from './http-vs-peer';
 
-export const SCENARIOS: readonly Scenario[] = [engineLimit, engineVsPeer, ensembleExecutors];
+export const SCENARIOS: readonly Scenario[] = [engineLimit, engineVsPeer, ensembleExecutors, httpVsPeer];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
