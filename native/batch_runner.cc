@@ -36,9 +36,8 @@ std::vector<std::string> ReadStrings(const Ort::Value& value, size_t first, size
 
 }  // namespace
 
-BatchRunner::BatchRunner(const Model& model, bool batching)
+BatchRunner::BatchRunner(const Model& model)
     : model_(model),
-      batching_(batching),
       memory_info_(Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault)),
       staging_(model.inputs().size()) {}
 

@@ -13,7 +13,7 @@ namespace graphserve {
 
 class BatchRunner {
  public:
-  BatchRunner(const Model& model, bool batching);
+  explicit BatchRunner(const Model& model);
   // Sets each request's status and outputs. A failed run fails every request of the batch.
   void Run(RequestList& batch);
 
@@ -22,7 +22,6 @@ class BatchRunner {
   Status Scatter(std::vector<Ort::Value>& outputs, RequestList& batch, int64_t rows);
 
   const Model& model_;
-  const bool batching_;
   Ort::MemoryInfo memory_info_;
   std::vector<std::vector<uint8_t>> staging_;  // one buffer per input, reused across runs
 };

@@ -38,7 +38,7 @@ Status Engine::Enqueue(RequestPtr* request) {
 }
 
 void Engine::SchedulerLoop() {
-  BatchRunner runner(*model_, batching_);
+  BatchRunner runner(*model_);
   RequestList batch, expired;
   while (queue_.Pop(&batch, &expired)) {
     if (!expired.empty()) Fail(std::move(expired), Status(StatusCode::kTimeout, "timed out in the queue"));
