@@ -53,6 +53,11 @@ export interface SessionOptions {
    * environment sets GRAPHSERVE_CPU_MEM_ARENA=0 (the ASan run does, so ORT allocations are tracked).
    */
   cpuMemArena?: boolean;
+  /**
+   * Let idle ORT pool threads spin before sleeping: faster on cores the server has to itself, wasted
+   * CPU when they are shared with the JS event loop and other processes. Default false.
+   */
+  spinning?: boolean;
 }
 
 export interface ResolvedBatching {
@@ -71,6 +76,7 @@ export interface ResolvedSessionOptions {
   instances: number;
   timeoutMs: number;
   cpuMemArena: boolean;
+  spinning: boolean;
 }
 
 export const kDefaultBatching: Readonly<ResolvedBatching> = Object.freeze({
@@ -89,6 +95,7 @@ export const kDefaultSessionOptions: Readonly<ResolvedSessionOptions> = Object.f
   instances: 1,
   timeoutMs: 0, // ms; none
   cpuMemArena: true,
+  spinning: false,
 });
 
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -158,6 +165,7 @@ export function resolveSessionOptions(options: SessionOptions = {}): ResolvedSes
     batching: resolveBatching(options.batching),
     instances: int('instances', options.instances ?? 1, 1, 64),
     timeoutMs: int('timeoutMs', options.timeoutMs ?? 0, 0, 24 * 3600 * 1000),
+    spinning: options.spinning ?? kDefaultSessionOptions.spinning,
     cpuMemArena:
       options.cpuMemArena ?? (process.env['GRAPHSERVE_CPU_MEM_ARENA'] !== '0' && kDefaultSessionOptions.cpuMemArena),
   };

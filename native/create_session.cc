@@ -55,6 +55,7 @@ SessionConfig ParseConfig(Napi::Value model, Napi::Object options) {
   config.batching = ParseBatching(options.Get("batching"));
   config.instances = static_cast<int>(Int(options, "instances"));
   config.cpu_mem_arena = options.Get("cpuMemArena").As<Napi::Boolean>();
+  config.spinning = options.Get("spinning").As<Napi::Boolean>();
   return config;
 }
 

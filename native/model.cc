@@ -20,9 +20,10 @@ Ort::SessionOptions BaseOptions(const SessionConfig& config) {
   if (config.intra_op_threads > 0) options.SetIntraOpNumThreads(config.intra_op_threads);
   if (config.inter_op_threads > 0) options.SetInterOpNumThreads(config.inter_op_threads);
   options.SetGraphOptimizationLevel(ToOrtLevel(config.graph_optimization_level));
-  // The JS event loop shares these cores: idle ORT threads must not spin.
-  options.AddConfigEntry("session.intra_op.allow_spinning", "0");
-  options.AddConfigEntry("session.inter_op.allow_spinning", "0");
+  // Off by default: the JS event loop shares these cores, and spinning threads steal them.
+  const char* spin = config.spinning ? "1" : "0";
+  options.AddConfigEntry("session.intra_op.allow_spinning", spin);
+  options.AddConfigEntry("session.inter_op.allow_spinning", spin);
   if (!config.cpu_mem_arena) {
     options.DisableCpuMemArena();
     options.DisableMemPattern();

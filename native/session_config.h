@@ -34,6 +34,7 @@ struct SessionConfig {
   BatchConfig batching;
   int instances = 1;
   bool cpu_mem_arena = true;
+  bool spinning = false;  // idle ORT pool threads spin before sleeping
 };
 
 }  // namespace graphserve

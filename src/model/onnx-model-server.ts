@@ -35,6 +35,7 @@ export const ONNX_SESSION_KEYS = Object.freeze([
   'timeoutMs',
   'graphOptimizationLevel',
   'cpuMemArena',
+  'spinning',
 ] as const);
 
 export interface OnnxModelServerOptions extends ModelServerOptions, SessionOptions {}

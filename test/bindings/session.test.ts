@@ -75,8 +75,10 @@ describe('InferenceSession loading and introspection', () => {
       graphOptimizationLevel: 'disabled',
       instances: 2,
       cpuMemArena: false,
+      spinning: true,
     });
     expect(s.options.instances).toBe(2);
+    expect(s.options.spinning).toBe(true);
     const out = await s.run({ a: fp32([1, 3], [1, 1, 1]), b: fp32([1, 3], [2, 2, 2]) });
     expect(Array.from(out['sum']!.data as Float32Array)).toEqual([3, 3, 3]);
     await s.dispose();
