@@ -50,7 +50,7 @@ export function renderIndex(records: readonly ResultRecord[]): string {
     const row = [
       `[${r.scenario}](${r.scenario}.svg)`,
       r.ratio.toFixed(2),
-      `≥ ${r.target}`,
+      `${r['lowerIsBetter'] === true ? '≤' : '≥'} ${r.target}`,
       r.met ? 'yes' : 'no',
       r.summary,
       r.date.slice(0, 10),

@@ -76,7 +76,7 @@ export function renderChart(record: ResultRecord, chart: readonly ChartSection[]
     }
     y += 12;
   }
-  const title = `${record.scenario}: ratio ${record.ratio.toFixed(2)} (target ≥ ${record.target}, ${record.met ? 'met' : 'missed'})`;
+  const title = `${record.scenario}: ratio ${record.ratio.toFixed(2)} (target ${record['lowerIsBetter'] === true ? '≤' : '≥'} ${record.target}, ${record.met ? 'met' : 'missed'})`;
   const foot = `Bars are medians, ticks are samples. ${record.date.slice(0, 10)}, ${record.machine.cores} cores, ${record.machine.cpuModel}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y + 24}" font-family="sans-serif" font-size="12">`,

@@ -111,6 +111,7 @@ function report(ctx: BenchContext, m: Measured): ScenarioResult {
       `c=${ctx.concurrency} batch-1 PP-OCR cls, graphserve vs fastify+onnxruntime-node: ${line(m.json, 'JSON')}; ` +
       `${line(m.binary, 'binary')}; p99 ${p99NotWorse ? 'not worse' : 'WORSE'}`,
     figures: {
+      met: Math.min(m.json.ratio, m.binary.ratio) >= TARGET && p99NotWorse,
       json: m.json,
       binary: m.binary,
       p99NotWorse,

@@ -6,9 +6,20 @@ import type { Scenario } from '../lib/types';
 import { engineLimit } from './engine-limit';
 import { engineVsPeer } from './engine-vs-peer';
 import { ensembleExecutors } from './ensemble-executors';
+import { binaryVsJson } from './binary-vs-json';
+import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
+import { lowLoadLatency } from './low-load-latency';
 
-export const SCENARIOS: readonly Scenario[] = [engineLimit, engineVsPeer, ensembleExecutors, httpVsPeer];
+export const SCENARIOS: readonly Scenario[] = [
+  engineLimit,
+  engineVsPeer,
+  ensembleExecutors,
+  httpVsPeer,
+  binaryVsJson,
+  lowLoadLatency,
+  httpOverhead,
+];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

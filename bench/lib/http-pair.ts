@@ -1,0 +1,80 @@
+/**
+ * The common shape of the two-sided HTTP scenarios (binary-vs-json, http-overhead, low-load-latency):
+ * a baseline target and graphserve's target measured in alternation at one concurrency, each side's
+ * median req/s and latency percentiles, the ratio of rates and the paired per-rep ratios, and the
+ * chart (throughput, then p50/p99).
+ */
+import {
+  type HttpPhase,
+  type HttpSummary,
+  type HttpTarget,
+  alternateHttp,
+  measureHttp,
+  pairedHttpRatios,
+  summariseHttp,
+} from './http-load';
+import { round } from './stats';
+import type { BenchContext, ChartSection } from './types';
+
+export interface PairSide {
+  label: string;
+  target: HttpTarget;
+}
+
+export interface PairResult {
+  baseline: HttpSummary;
+  ours: HttpSummary;
+  /** ours ÷ baseline, median req/s. */
+  rateRatio: number;
+  /** ours ÷ baseline, median p50 and p99 latency. */
+  p50Ratio: number;
+  p99Ratio: number;
+  pairedRatios: number[];
+  connections: number;
+}
+
+export async function measurePair(
+  ctx: BenchContext,
+  baseline: PairSide,
+  ours: PairSide,
+  connections: number,
+): Promise<PairResult> {
+  const phases = await alternateHttp(ctx, [
+    { label: baseline.label, measure: () => measureHttp(ctx, baseline.target, connections) },
+    { label: ours.label, measure: () => measureHttp(ctx, ours.target, connections) },
+  ]);
+  const [b, o] = phases as [HttpPhase[], HttpPhase[]];
+  const bs = summariseHttp(baseline.label, b);
+  const os = summariseHttp(ours.label, o);
+  return {
+    baseline: bs,
+    ours: os,
+    rateRatio: round(os.rate / bs.rate, 3),
+    p50Ratio: round(os.p50Ms / bs.p50Ms, 3),
+    p99Ratio: round(os.p99Ms / bs.p99Ms, 3),
+    pairedRatios: pairedHttpRatios(b, o),
+    connections,
+  };
+}
+
+export function pairChart(ctx: BenchContext, r: PairResult): ChartSection[] {
+  const { baseline: b, ours: o } = r;
+  return [
+    {
+      heading: `Throughput, req/s, c=${r.connections} (${ctx.reps} alternating reps of ${ctx.seconds} s)`,
+      bars: [
+        { label: b.label, value: b.rate, side: 'baseline', samples: b.samples },
+        { label: o.label, value: o.rate, side: 'engine', samples: o.samples },
+      ],
+    },
+    {
+      heading: 'Latency, ms (lower is better; medians of the per-rep percentiles)',
+      bars: [
+        { label: `${b.label} p50`, value: b.p50Ms, side: 'baseline' },
+        { label: `${o.label} p50`, value: o.p50Ms, side: 'engine' },
+        { label: `${b.label} p99`, value: b.p99Ms, side: 'baseline' },
+        { label: `${o.label} p99`, value: o.p99Ms, side: 'engine' },
+      ],
+    },
+  ];
+}
