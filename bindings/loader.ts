@@ -47,12 +47,18 @@ export interface Addon {
   createSession(model: string | Uint8Array, options: ResolvedSessionOptions): Promise<NativeSession>;
   /** Test hook: forces the copying output path (as under a V8 sandbox). */
   setExternalBuffersAllowed(allowed: boolean): void;
+  /**
+   * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened; null when
+   * it is not strictly an array of numbers (native/json_numbers.h).
+   */
+  parseJsonNumbers(text: Uint8Array, start: number): { values: Float64Array; end: number } | null;
 }
 
 interface RawAddon {
   init(config: { errors: typeof errorClasses }): { ortVersion: string; apiVersion: number };
   createSession: Addon['createSession'];
   setExternalBuffersAllowed: Addon['setExternalBuffersAllowed'];
+  parseJsonNumbers: Addon['parseJsonNumbers'];
 }
 
 const ROOT = path.resolve(__dirname, fs.existsSync(path.join(__dirname, '..', 'package.json')) ? '..' : '../..');
@@ -88,6 +94,7 @@ export function loadAddon(): Addon {
         path: file,
         createSession: raw.createSession.bind(raw),
         setExternalBuffersAllowed: raw.setExternalBuffersAllowed.bind(raw),
+        parseJsonNumbers: raw.parseJsonNumbers.bind(raw),
       };
       return cached;
     } catch (err) {

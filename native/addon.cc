@@ -2,8 +2,12 @@
 // environment (main thread, each worker) gets its own AddonData; ORT's environment is process-wide.
 #include <napi.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "addon_data.h"
 #include "create_session.h"
+#include "json_numbers.h"
 #include "ort_env.h"
 #include "session_wrap.h"
 
@@ -28,6 +32,23 @@ Napi::Value SetExternalBuffersAllowed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// parseJsonNumbers(text: Uint8Array, start): {values: Float64Array, end} | null (see json_numbers.h).
+Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array text = info[0].As<Napi::Uint8Array>();
+  const size_t start = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+  if (start >= text.ByteLength() || text.Data()[start] != '[') return env.Null();
+  std::vector<double> values;
+  size_t end = 0;
+  if (!ParseJsonNumbers(text.Data(), text.ByteLength(), start, &values, &end)) return env.Null();
+  Napi::Float64Array array = Napi::Float64Array::New(env, values.size());
+  std::copy(values.begin(), values.end(), array.Data());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("values", array);
+  out.Set("end", Napi::Number::New(env, static_cast<double>(end)));
+  return out;
+}
+
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData(data);
@@ -35,6 +56,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init, "init"));
   exports.Set("createSession", Napi::Function::New(env, CreateSession, "createSession"));
   exports.Set("setExternalBuffersAllowed", Napi::Function::New(env, SetExternalBuffersAllowed));
+  exports.Set("parseJsonNumbers", Napi::Function::New(env, ParseJsonNumbersJs, "parseJsonNumbers"));
   return exports;
 }
 

@@ -1,0 +1,97 @@
+/**
+ * A fast path for large OIP JSON requests. Building tens of thousands of JS numbers with JSON.parse
+ * and then copying them into a TypedArray dominates the JS thread for image-sized tensors; here each
+ * `"data": [numbers]` array is read by the addon straight into a Float64Array (std::from_chars), and
+ * only the small rest of the body goes through JSON.parse.
+ *
+ * The result is used only when every extracted array turns out to be `inputs[i].data` of an FP32 or
+ * FP64 input; anything else (other datatypes, a "data" key elsewhere, malformed text, no addon) returns
+ * undefined and the caller parses the whole body as usual, so errors and results are JSON.parse's.
+ * Flattening drops one check: nested data is not checked against the shape's nesting, only its count.
+ */
+import { loadAddon } from '../../bindings/loader';
+
+/** Bodies smaller than this are parsed as usual: the fast path only pays off for big tensors. */
+export const FAST_JSON_MIN_BYTES = 16 * 1024;
+
+const KEY = Buffer.from('"data"');
+const PLACEHOLDER = '\u0000graphserve:';
+
+type NumberParser = (text: Uint8Array, start: number) => { values: Float64Array; end: number } | null;
+
+let parser: NumberParser | null | undefined;
+
+function numberParser(): NumberParser | null {
+  if (parser === undefined) {
+    try {
+      parser = loadAddon().parseJsonNumbers;
+    } catch {
+      parser = null; // no addon: the plain path still works
+    }
+  }
+  return parser;
+}
+
+function skipSpace(buf: Buffer, i: number): number {
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
+  return i;
+}
+
+/** Splits out every `"data": [numbers]` array; undefined when a "data" array is not all numbers. */
+function extract(buf: Buffer, parse: NumberParser): { text: string; arrays: Float64Array[] } | undefined {
+  const parts: Buffer[] = [];
+  const arrays: Float64Array[] = [];
+  let last = 0;
+  let pos = buf.indexOf(KEY);
+  while (pos !== -1) {
+    let i = skipSpace(buf, pos + KEY.length);
+    if (buf[i] === 0x3a /* : */) {
+      i = skipSpace(buf, i + 1);
+      if (buf[i] === 0x5b /* [ */) {
+        const found = parse(buf, i);
+        if (found === null) return undefined;
+        parts.push(buf.subarray(last, i), Buffer.from(JSON.stringify(`${PLACEHOLDER}${arrays.length}`)));
+        arrays.push(found.values);
+        last = i = found.end;
+      }
+    }
+    pos = buf.indexOf(KEY, i);
+  }
+  if (arrays.length === 0) return undefined;
+  parts.push(buf.subarray(last));
+  return { text: Buffer.concat(parts).toString('utf8'), arrays };
+}
+
+/** Puts each array back as typed data; false when a placeholder is anywhere but an FP32/FP64 input's data. */
+function restore(body: unknown, arrays: Float64Array[]): boolean {
+  const inputs = (body as { inputs?: unknown } | null)?.inputs;
+  if (!Array.isArray(inputs)) return false;
+  let restored = 0;
+  for (const input of inputs as Array<Record<string, unknown>>) {
+    const data = input?.['data'];
+    if (typeof data !== 'string' || !data.startsWith(PLACEHOLDER)) continue;
+    const values = arrays[Number(data.slice(PLACEHOLDER.length))];
+    if (values === undefined) return false;
+    if (input['datatype'] === 'FP64') input['data'] = values;
+    else if (input['datatype'] === 'FP32') input['data'] = Float32Array.from(values);
+    else return false;
+    restored++;
+  }
+  return restored === arrays.length;
+}
+
+/** The decoded body via the fast path, or undefined to parse it the usual way. */
+export function parseLargeInferJson(buf: Buffer): unknown {
+  if (buf.length < FAST_JSON_MIN_BYTES) return undefined;
+  const parse = numberParser();
+  if (parse === null) return undefined;
+  const split = extract(buf, parse);
+  if (split === undefined) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(split.text);
+  } catch {
+    return undefined;
+  }
+  return restore(body, split.arrays) ? body : undefined;
+}

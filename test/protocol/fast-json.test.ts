@@ -1,0 +1,114 @@
+import { FAST_JSON_MIN_BYTES, parseLargeInferJson } from '../../src/protocol/fast-json';
+import { decodeBody, decodeInferRequest } from '../../src/protocol';
+import { BadRequestError } from '../../src/errors';
+import { loadAddon } from '../../bindings/loader';
+
+const N = 8192; // elements: bodies well over FAST_JSON_MIN_BYTES
+
+function values(n: number, seed = 1): number[] {
+  return Array.from({ length: n }, (_, i) => ((((i + seed) * 7919) % 2000) - 1000) / 37);
+}
+
+function body(obj: unknown): Buffer {
+  const buf = Buffer.from(JSON.stringify(obj));
+  expect(buf.length).toBeGreaterThan(FAST_JSON_MIN_BYTES);
+  return buf;
+}
+
+/** The request the usual path (JSON.parse, then decodeInferRequest) gives. */
+function slow(buf: Buffer) {
+  return decodeInferRequest(JSON.parse(buf.toString('utf8')));
+}
+
+describe('the fast path for large OIP JSON bodies', () => {
+  it('gives the same request as JSON.parse for FP32 and FP64 inputs, flat and nested', () => {
+    const buf = body({
+      id: 'r1',
+      parameters: { binary_data_output: false },
+      inputs: [
+        { name: 'a', datatype: 'FP32', shape: [2, N / 2], data: [values(N / 2), values(N / 2, 9)] },
+        { name: 'b', datatype: 'FP64', shape: [N], data: values(N, 3) },
+      ],
+      outputs: [{ name: 'y' }],
+    });
+    const fast = parseLargeInferJson(buf) as { inputs: Array<{ data: unknown }> };
+    expect(fast).toBeDefined();
+    expect(Object.prototype.toString.call(fast.inputs[0]!.data)).toBe('[object Float32Array]');
+    expect(Object.prototype.toString.call(fast.inputs[1]!.data)).toBe('[object Float64Array]');
+    expect(decodeInferRequest(decodeBody(buf, {}))).toEqual(slow(buf));
+  });
+
+  it('reads every JSON number form exactly as JSON.parse does', () => {
+    const text = `[-0, 0.5, 1e-7, -2.5E+3, 123456789.123456789, 1.7976931348623157e308, 5e-324, ${values(N).join(' ,\n ')}]`;
+    const buf = Buffer.from(
+      `{"inputs": [ {"name": "x", "datatype": "FP64", "shape": [${N + 7}], "data" : ${text} } ]}`,
+    );
+    const fast = parseLargeInferJson(buf) as { inputs: Array<{ data: Float64Array }> };
+    expect(Array.from(fast.inputs[0]!.data)).toEqual(JSON.parse(text));
+    expect(Object.is(fast.inputs[0]!.data[0], -0)).toBe(true);
+  });
+
+  it.each<[string, unknown]>([
+    ['an INT64 input', { inputs: [{ name: 'x', datatype: 'INT64', shape: [N], data: values(N).map(Math.round) }] }],
+    [
+      'a "data" key outside the inputs',
+      { parameters: { data: values(N) }, inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [1] }] },
+    ],
+    ['an input without a datatype (MLRun dialect)', { inputs: [{ data: values(N) }] }],
+    ['BOOL data', { inputs: [{ name: 'x', datatype: 'BOOL', shape: [N], data: values(N).map((v) => v > 0) }] }],
+    ['a body with no data arrays', { inputs: [values(N)] }],
+  ])('leaves %s to the usual parser, with the same result', (_what, obj) => {
+    const buf = body(obj);
+    expect(parseLargeInferJson(buf)).toBeUndefined();
+    expect(decodeBody(buf, {})).toEqual(JSON.parse(buf.toString('utf8')));
+  });
+
+  it('leaves a key that merely contains "data" to the usual parser', () => {
+    const buf = body({ 'foo"data': values(N), inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [1] }] });
+    expect(parseLargeInferJson(buf)).toBeUndefined();
+  });
+
+  it('answers malformed JSON with the usual BadRequestError', () => {
+    const good = body({ inputs: [{ name: 'x', datatype: 'FP32', shape: [N], data: values(N) }] }).toString();
+    const bad = Buffer.from(good.replace('"shape"', 'shape'));
+    expect(parseLargeInferJson(bad)).toBeUndefined();
+    expect(() => decodeBody(bad, {})).toThrow(BadRequestError);
+    expect(() => decodeBody(bad, {})).toThrow(/malformed JSON in the request body \(line 1, column/);
+  });
+
+  it('leaves small bodies to JSON.parse', () => {
+    expect(parseLargeInferJson(Buffer.from('{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]}'))).toBe(
+      undefined,
+    );
+  });
+});
+
+describe('the addon number reader', () => {
+  const { parseJsonNumbers } = loadAddon();
+  const read = (s: string) => parseJsonNumbers(Buffer.from(s), 0);
+
+  it('flattens nested arrays and reports where the array ends', () => {
+    const r = read('[[1, 2], [3, [4]], []] ,');
+    expect(Array.from(r!.values)).toEqual([1, 2, 3, 4]);
+    expect(r!.end).toBe(22);
+  });
+
+  it.each([
+    '[1,]',
+    '[,1]',
+    '[1 2]',
+    '[01]',
+    '[1.]',
+    '[.5]',
+    '[+1]',
+    '["1"]',
+    '[true]',
+    '[null]',
+    '[1e999]',
+    '[NaN]',
+    '[1',
+    '1',
+  ])('refuses %s, as JSON would (or leaves it to JSON.parse)', (text) => {
+    expect(read(text)).toBeNull();
+  });
+});
