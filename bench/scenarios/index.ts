@@ -9,6 +9,7 @@ import { ensembleExecutors } from './ensemble-executors';
 import { binaryVsJson } from './binary-vs-json';
 import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
+import { jsonDecode } from './json-decode';
 import { lowLoadLatency } from './low-load-latency';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   binaryVsJson,
   lowLoadLatency,
   httpOverhead,
+  jsonDecode,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
