@@ -22,6 +22,6 @@ const env = {
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
 };
 const jest = require.resolve('jest/bin/jest', { paths: [root] });
-const args = [jest, '-i', '--testTimeout=300000', 'test/bindings', ...process.argv.slice(2)];
+const args = [jest, '-i', '--testTimeout=300000', 'test/bindings', 'test/protocol/fast-json', ...process.argv.slice(2)];
 const result = spawnSync(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
 process.exit(result.status ?? 1);
