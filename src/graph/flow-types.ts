@@ -1,6 +1,6 @@
 /** Shared types and defaults of flow graphs (spec, runner, serialization and plots). */
 import type { ServingContext } from './context';
-import type { StepDict } from './step';
+import type { StepDict, StepSpec } from './step';
 
 /**
  * 'async': branches run concurrently on copies of the event, the responder's output is the response.
@@ -40,17 +40,7 @@ export type TaskClass = abstract new (...args: never[]) => object;
 export type StepHandler = (input: never, context: ServingContext) => unknown;
 
 /** A flow step spec: StepSpec with any class and handler functions that take the context. */
-export interface FlowStepSpec {
+export interface FlowStepSpec extends Omit<StepSpec, 'className' | 'handler'> {
   className?: string | TaskClass;
-  name?: string;
-  kind?: string;
   handler?: string | StepHandler;
-  after?: string | string[];
-  before?: string | string[];
-  fullEvent?: boolean;
-  inputPath?: string;
-  resultPath?: string;
-  function?: string;
-  responder?: boolean;
-  [classArg: string]: unknown;
 }
