@@ -54,8 +54,9 @@ export interface SessionOptions {
    */
   cpuMemArena?: boolean;
   /**
-   * Let idle ORT pool threads spin before sleeping: faster on cores the server has to itself, wasted
-   * CPU when they are shared with the JS event loop and other processes. Default false.
+   * ORT's pool threads always spin between the parallel sections of a run. With false (the default)
+   * they stop the moment the last run returns, so an idle server leaves the cores to the JS event loop;
+   * true keeps them spinning between runs too (lower latency on cores the server has to itself).
    */
   spinning?: boolean;
 }

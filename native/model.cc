@@ -20,10 +20,12 @@ Ort::SessionOptions BaseOptions(const SessionConfig& config) {
   if (config.intra_op_threads > 0) options.SetIntraOpNumThreads(config.intra_op_threads);
   if (config.inter_op_threads > 0) options.SetInterOpNumThreads(config.inter_op_threads);
   options.SetGraphOptimizationLevel(ToOrtLevel(config.graph_optimization_level));
-  // Off by default: the JS event loop shares these cores, and spinning threads steal them.
-  const char* spin = config.spinning ? "1" : "0";
-  options.AddConfigEntry("session.intra_op.allow_spinning", spin);
-  options.AddConfigEntry("session.inter_op.allow_spinning", spin);
+  // ORT's pool threads spin between the parallel sections of a run (waking a sleeping thread per
+  // operator costs far more on small models). By default spinning stops as soon as the last Run
+  // returns, so idle threads never take cores from the JS event loop; `spinning` keeps it on.
+  options.AddConfigEntry("session.intra_op.allow_spinning", "1");
+  options.AddConfigEntry("session.inter_op.allow_spinning", "1");
+  if (!config.spinning) options.AddConfigEntry("session.force_spinning_stop", "1");
   if (!config.cpu_mem_arena) {
     options.DisableCpuMemArena();
     options.DisableMemPattern();
