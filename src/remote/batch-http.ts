@@ -16,7 +16,14 @@ import { registerClass } from '../graph/registry';
 import type { GraphStep } from '../graph/step';
 import type { Event } from '../server/event';
 import { HttpClient, parseReply, type RetryPolicy } from './http-client';
-import { checkNumber, encodeBody, fixedEndpoint, HTTP_STEP_DEFAULTS, type HttpStepOptions } from './options';
+import {
+  encodeBody,
+  fixedEndpoint,
+  HTTP_STEP_DEFAULTS,
+  maxInFlightOf,
+  retryPolicyOf,
+  type HttpStepOptions,
+} from './options';
 
 export type BatchHttpRequestsOptions = HttpStepOptions;
 
@@ -56,19 +63,8 @@ export class BatchHttpRequests implements GraphStep {
     this.context = options.context ?? createContext();
     const label = `BatchHttpRequests ${this.name}`;
     this.endpoint = fixedEndpoint(label, { ...options, subpath: options.subpath === '$path' ? '' : options.subpath });
-    this.policy = {
-      retries: checkNumber(label, 'retries', options.retries ?? HTTP_STEP_DEFAULTS.retries, 0, true),
-      backoffFactor: checkNumber(label, 'backoffFactor', options.backoffFactor ?? HTTP_STEP_DEFAULTS.backoffFactor, 0),
-      backoffMax: checkNumber(label, 'backoffMax', options.backoffMax ?? HTTP_STEP_DEFAULTS.backoffMax, 0),
-      timeout: checkNumber(label, 'timeout', options.timeout ?? HTTP_STEP_DEFAULTS.timeout, 0.001),
-    };
-    this.maxInFlight = checkNumber(
-      label,
-      'maxInFlight',
-      options.maxInFlight ?? HTTP_STEP_DEFAULTS.maxInFlight,
-      1,
-      true,
-    );
+    this.policy = retryPolicyOf(label, options);
+    this.maxInFlight = maxInFlightOf(label, options);
     this.client = new HttpClient(label, this.maxInFlight);
   }
 

@@ -4,6 +4,7 @@
  */
 import { InvalidOptionError } from '../errors';
 import type { ServingContext } from '../graph/context';
+import type { RetryPolicy } from './http-client';
 
 /** What a url function gets besides the body: the fixed endpoint (url + subpath) and the context. */
 export interface UrlScope {
@@ -60,6 +61,22 @@ export function checkNumber(stepName: string, key: string, value: number, min: n
 }
 
 /** The fixed endpoint (`url` + `subpath`, '$path' left out), or undefined with a urlExpression. */
+/** The validated retry policy of an HTTP step (MLRun's units: seconds). */
+export function retryPolicyOf(label: string, options: HttpStepOptions): RetryPolicy {
+  const d = HTTP_STEP_DEFAULTS;
+  return {
+    retries: checkNumber(label, 'retries', options.retries ?? d.retries, 0, true),
+    backoffFactor: checkNumber(label, 'backoffFactor', options.backoffFactor ?? d.backoffFactor, 0),
+    backoffMax: checkNumber(label, 'backoffMax', options.backoffMax ?? d.backoffMax, 0),
+    timeout: checkNumber(label, 'timeout', options.timeout ?? d.timeout, 0.001),
+  };
+}
+
+/** The validated connection limit of an HTTP step. */
+export function maxInFlightOf(label: string, options: HttpStepOptions): number {
+  return checkNumber(label, 'maxInFlight', options.maxInFlight ?? HTTP_STEP_DEFAULTS.maxInFlight, 1, true);
+}
+
 export function fixedEndpoint(stepName: string, options: HttpStepOptions): string | undefined {
   if (options.url !== undefined && options.urlExpression !== undefined) {
     throw new InvalidOptionError(`${stepName}: cannot set both url and urlExpression`);

@@ -18,7 +18,14 @@ import { registerClass } from '../graph/registry';
 import type { GraphStep } from '../graph/step';
 import type { Event } from '../server/event';
 import { HttpClient, parseReply, type RetryPolicy } from './http-client';
-import { checkNumber, encodeBody, fixedEndpoint, HTTP_STEP_DEFAULTS, type HttpStepOptions } from './options';
+import {
+  encodeBody,
+  fixedEndpoint,
+  HTTP_STEP_DEFAULTS,
+  maxInFlightOf,
+  retryPolicyOf,
+  type HttpStepOptions,
+} from './options';
 
 export type RemoteStepOptions = HttpStepOptions;
 
@@ -34,14 +41,8 @@ export class RemoteStep implements GraphStep {
     this.context = options.context ?? createContext();
     const label = `RemoteStep ${this.name}`;
     this.endpoint = fixedEndpoint(label, options);
-    this.policy = {
-      retries: checkNumber(label, 'retries', options.retries ?? HTTP_STEP_DEFAULTS.retries, 0, true),
-      backoffFactor: checkNumber(label, 'backoffFactor', options.backoffFactor ?? HTTP_STEP_DEFAULTS.backoffFactor, 0),
-      backoffMax: checkNumber(label, 'backoffMax', options.backoffMax ?? HTTP_STEP_DEFAULTS.backoffMax, 0),
-      timeout: checkNumber(label, 'timeout', options.timeout ?? HTTP_STEP_DEFAULTS.timeout, 0.001),
-    };
-    const maxInFlight = options.maxInFlight ?? HTTP_STEP_DEFAULTS.maxInFlight;
-    this.client = new HttpClient(label, checkNumber(label, 'maxInFlight', maxInFlight, 1, true));
+    this.policy = retryPolicyOf(label, options);
+    this.client = new HttpClient(label, maxInFlightOf(label, options));
   }
 
   /** Sends one event; called concurrently (at most maxInFlight requests are on the wire at once). */
