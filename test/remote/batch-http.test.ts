@@ -1,23 +1,10 @@
 import { BatchHttpRequests, RemoteStepError, type Event } from '../../src';
-import { TestServer, json, type Handler } from './http-fixture';
+import { json, useTestServers, type Handler } from './http-fixture';
 
-const servers: TestServer[] = [];
-const steps: BatchHttpRequests[] = [];
-afterEach(async () => {
-  await Promise.all(steps.splice(0).map((s) => s.close()));
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-async function serve(handler: Handler): Promise<{ server: TestServer; url: string }> {
-  const server = new TestServer(handler);
-  servers.push(server);
-  return { server, url: await server.start() };
-}
+const { serve, track } = useTestServers();
 
 function batch(options: ConstructorParameters<typeof BatchHttpRequests>[0]): BatchHttpRequests {
-  const s = new BatchHttpRequests({ name: 'batch', backoffFactor: 0.001, ...options });
-  steps.push(s);
-  return s;
+  return track(new BatchHttpRequests({ name: 'batch', backoffFactor: 0.001, ...options }));
 }
 
 const event = (body: unknown): Event => ({ id: 'ev', path: '/', method: 'POST', headers: {}, body });

@@ -43,7 +43,9 @@ export class TestServer {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Stops the server; stopping it again is harmless. */
   stop(): Promise<void> {
+    if (!this.server.listening) return Promise.resolve();
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -57,3 +59,30 @@ export function json(res: ServerResponse, value: unknown, status = 200): void {
 /** Echoes `{method, path, body}` as JSON. */
 export const echo: Handler = (req, res) =>
   json(res, { method: req.method, path: req.url, body: req.body ? (JSON.parse(req.body) as unknown) : null });
+
+/**
+ * Test servers and closable steps that are stopped after each test: call once at the top of a test
+ * file; `serve(handler)` starts a server on 127.0.0.1, `track(step)` registers a step to close.
+ */
+export function useTestServers(): {
+  serve: (handler: Handler) => Promise<{ server: TestServer; url: string }>;
+  track: <T extends { close(): Promise<void> }>(step: T) => T;
+} {
+  const servers: TestServer[] = [];
+  const steps: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(steps.splice(0).map((s) => s.close()));
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+  return {
+    serve: async (handler) => {
+      const server = new TestServer(handler);
+      servers.push(server);
+      return { server, url: await server.start() };
+    },
+    track: (step) => {
+      steps.push(step);
+      return step;
+    },
+  };
+}

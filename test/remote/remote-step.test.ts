@@ -8,25 +8,12 @@ import {
   silentLogger,
   type Event,
 } from '../../src';
-import { TestServer, echo, json, type Handler } from './http-fixture';
+import { echo, json, useTestServers } from './http-fixture';
 
-const servers: TestServer[] = [];
-const steps: RemoteStep[] = [];
-afterEach(async () => {
-  await Promise.all(steps.splice(0).map((s) => s.close()));
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-async function serve(handler: Handler): Promise<{ server: TestServer; url: string }> {
-  const server = new TestServer(handler);
-  servers.push(server);
-  return { server, url: await server.start() };
-}
+const { serve, track } = useTestServers();
 
 function step(options: ConstructorParameters<typeof RemoteStep>[0]): RemoteStep {
-  const s = new RemoteStep({ name: 'remote', backoffFactor: 0.001, ...options });
-  steps.push(s);
-  return s;
+  return track(new RemoteStep({ name: 'remote', backoffFactor: 0.001, ...options }));
 }
 
 function event(body: unknown, extra: Partial<Event> = {}): Event {
@@ -148,7 +135,6 @@ describe('RemoteStep errors and retries', () => {
   it('retries network errors', async () => {
     const { url, server } = await serve(() => undefined);
     await server.stop();
-    servers.pop();
     await expect(step({ url, retries: 2 }).doEvent(event({}))).rejects.toThrow(
       'failed after 3 attempt(s): cannot invoke url',
     );
