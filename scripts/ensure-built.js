@@ -14,7 +14,7 @@ function run(args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const addonPresent = ['prebuilds/linux-x64/graphserve.node', 'build/Release/graphserve.node'].some((p) =>
+const addonPresent = [`prebuilds/${process.platform}-${process.arch}/graphserve.node`, 'build/Release/graphserve.node'].some((p) =>
   fs.existsSync(path.join(root, p)),
 );
 if (!addonPresent) run([path.join(__dirname, 'build-native.js')]);
