@@ -14,9 +14,10 @@ function run(args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const addonPresent = [`prebuilds/${process.platform}-${process.arch}/graphserve.node`, 'build/Release/graphserve.node'].some((p) =>
-  fs.existsSync(path.join(root, p)),
-);
+const addonPresent = [
+  `prebuilds/${process.platform}-${process.arch}/graphserve.node`,
+  'build/Release/graphserve.node',
+].some((p) => fs.existsSync(path.join(root, p)));
 if (!addonPresent) run([path.join(__dirname, 'build-native.js')]);
 run([require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.build.json']);
 run([path.join(__dirname, 'gen-models.js')]);
