@@ -118,6 +118,8 @@ describe('Dockerfile.gpu', () => {
   it('installs onnxruntime-node with its CUDA 12 provider in the build stage', () => {
     expect(all('ENV').some((e) => /ONNXRUNTIME_NODE_INSTALL=cuda12/.test(e))).toBe(true);
     const runs = all('RUN').join('\n');
+    // package.json denies its install script (allowScripts), so the image must run it by name.
+    expect(runs).toContain('node node_modules/onnxruntime-node/script/install.js');
     expect(runs).toContain('libonnxruntime_providers_cuda.so');
     expect(runs).toContain('libonnxruntime_providers_shared.so');
   });
