@@ -3,8 +3,15 @@
  * prebuilds/linux-x64/) → install the tarball offline into an empty folder, with only node and npm on
  * PATH (no cmake, no C++ compiler) → `graphserve serve` from it answers an iris inference over HTTP →
  * SIGTERM stops it cleanly. Every file lives in a fresh temp folder, removed afterwards.
+ *
+ * Offline needs every dependency in npm's cache. `npm install` of this checkout puts their tarballs
+ * there but not the registry metadata a fresh range resolution needs (an empty cache has none), so the
+ * consumer gets a lockfile: the tarball plus this checkout's locked runtime dependencies, which npm
+ * then fetches from its cache by integrity. `npm ci` refuses it if the packed package.json asks for
+ * anything the lockfile does not hold.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,7 +49,7 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     if (/^npm_(package|lifecycle)_/i.test(key) || key === 'INIT_CWD' || key === 'GRAPHSERVE_ADDON') continue;
     env[key] = value;
   }
-  return { ...env, ONNXRUNTIME_NODE_INSTALL: 'skip', ...extra };
+  return { ...env, ...extra };
 }
 
 /** The real path of an executable found on PATH. */
@@ -61,6 +68,54 @@ function minimalBin(dir: string): string {
   fs.symlinkSync(which('npm'), path.join(dir, 'npm'));
   fs.symlinkSync(which('sh'), path.join(dir, 'sh'));
   return dir;
+}
+
+function manifestOf(dir: string): { dependencies: Record<string, string>; bin: Record<string, string> } {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as ReturnType<typeof manifestOf>;
+}
+
+interface LockEntry {
+  version?: string;
+  dev?: boolean;
+  devOptional?: boolean;
+  [key: string]: unknown;
+}
+
+/**
+ * The consumer's package.json and package-lock.json for installing `tarball` (a path relative to the
+ * consumer): graphserve from the tarball, and the runtime (non-dev) entries of this checkout's lockfile,
+ * which sit at the same node_modules paths in the consumer.
+ */
+function consumerManifests(tarball: string, tarballPath: string): { manifest: object; lock: object } {
+  const rootLock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const own = rootLock.packages['']!;
+  const integrity = `sha512-${createHash('sha512').update(fs.readFileSync(tarballPath)).digest('base64')}`;
+  const spec = `file:${tarball}`;
+  const packages: Record<string, LockEntry> = {
+    '': { name: 'consumer', dependencies: { graphserve: spec } },
+    'node_modules/graphserve': {
+      version: own.version,
+      resolved: spec,
+      integrity,
+      hasInstallScript: true,
+      dependencies: manifestOf(ROOT).dependencies,
+      bin: manifestOf(ROOT).bin,
+    },
+  };
+  for (const [key, entry] of Object.entries(rootLock.packages)) {
+    if (key !== '' && !entry.dev && !entry.devOptional) packages[key] = entry;
+  }
+  // npm 11 runs a dependency's install script only when the project allows it; allow graphserve's,
+  // so that scripts/install.js itself is shown to pick the prebuild instead of compiling.
+  const manifest = {
+    name: 'consumer',
+    private: true,
+    dependencies: { graphserve: spec },
+    allowScripts: { graphserve: true },
+  };
+  return { manifest, lock: { name: 'consumer', lockfileVersion: 3, requires: true, packages } };
 }
 
 /** Resolves with the URL the server prints once it listens; rejects if it exits or stays silent. */
@@ -112,16 +167,15 @@ function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
 
     const consumer = path.join(tmp, 'consumer');
     fs.mkdirSync(consumer);
-    // npm 11 runs a dependency's install script only when the project allows it; allow graphserve's,
-    // so that scripts/install.js itself is shown to pick the prebuild instead of compiling.
-    const manifest = { name: 'consumer', private: true, allowScripts: { graphserve: true } };
+    const { manifest, lock } = consumerManifests(`../pack/${tarball!}`, path.join(packDir, tarball!));
     fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify(manifest));
+    fs.writeFileSync(path.join(consumer, 'package-lock.json'), JSON.stringify(lock));
     const bin = minimalBin(path.join(tmp, 'bin'));
-    const install = await run(
-      'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts', path.join(packDir, tarball!)],
-      { cwd: consumer, env: cleanEnv({ PATH: bin }), timeoutMs: 180_000 },
-    );
+    const install = await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--foreground-scripts'], {
+      cwd: consumer,
+      env: cleanEnv({ PATH: bin }),
+      timeoutMs: 180_000,
+    });
     expect(install.output).toContain('using the prebuilt addon');
 
     const installed = path.join(consumer, 'node_modules', 'graphserve');
