@@ -17,6 +17,7 @@ import {
   typedArrayName,
 } from '../../bindings/datatypes';
 import { BadRequestError, InvalidTensorError } from '../errors';
+import { describe } from './elements';
 import { parseJson } from './json-text';
 
 export const HEADER_LENGTH = 'inference-header-content-length';
@@ -34,7 +35,7 @@ export function binaryDataSize(tensor: Record<string, unknown>, where: string): 
   if (!isRecord(params) || params['binary_data_size'] === undefined) return undefined;
   const size = params['binary_data_size'];
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw new BadRequestError(`${where}: binary_data_size must be a non-negative integer, got ${JSON.stringify(size)}`);
+    throw new BadRequestError(`${where}: binary_data_size must be a non-negative integer, got ${describe(size)}`);
   }
   return size;
 }

@@ -5,8 +5,13 @@
  * bindings/datatypes.ts). Every element is checked: a value that does not fit the datatype is an
  * InvalidTensorError naming the tensor, the element index, the value and what was expected.
  *
- * Encoding turns in-memory data into a flat list of JSON values: INT64/UINT64 as numbers (precision
- * beyond 2^53 is lost, as in every JSON client), FP16/BF16 decoded to numbers, BOOL as booleans, BYTES
+ * Decoding takes `bigint` values too (./json-text.ts parses integers of 2^53 or more as bigint): INT64
+ * and UINT64 keep them exactly, float datatypes convert them with Number, and the other datatypes reject
+ * them (their ranges are far below 2^53).
+ *
+ * Encoding turns in-memory data into a flat list of JSON values: INT64/UINT64 as numbers when every
+ * value is a safe integer, and as bigint otherwise (written exactly by stringifyJson in ./json-text.ts;
+ * an in-process caller sees the bigint values), FP16/BF16 decoded to numbers, BOOL as booleans, BYTES
  * as UTF-8 strings, or base64 strings (with the output parameter content_type 'base64') when any element
  * is not valid UTF-8.
  */
@@ -55,9 +60,19 @@ export interface ElementOptions {
   base64?: boolean;
 }
 
-function describe(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
+/** A short text of a JSON value for error messages (never throws: bigint and deep values included). */
+export function describe(value: unknown): string {
+  if (typeof value === 'bigint') return String(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined; // a bigint inside, or nested too deeply: the type is enough
+  }
+  if (text === undefined) {
+    if (Array.isArray(value)) return 'a list';
+    return value !== null && typeof value === 'object' ? 'an object' : String(value);
+  }
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
@@ -69,11 +84,13 @@ function bad(where: string, index: number, value: unknown, datatype: Datatype, e
 
 function toFloat(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(FLOAT_WORDS, v)) return FLOAT_WORDS[v];
   return undefined;
 }
 
 function toBig(v: unknown): bigint | undefined {
+  if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
   if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) return BigInt(v);
   return undefined;
@@ -164,8 +181,19 @@ export function elementsFromJson(
 
 /** JSON values of one tensor's data, and whether BYTES had to be written as base64. */
 export interface JsonElements {
-  data: Array<number | boolean | string>;
+  data: Array<number | bigint | boolean | string>;
   base64: boolean;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Numbers when every value is a safe integer (the common case), the bigint values themselves otherwise. */
+function bigIntsToJson(arr: BigInt64Array | BigUint64Array): Array<number | bigint> {
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i]!;
+    if (v > MAX_SAFE || v < -MAX_SAFE) return Array.from(arr);
+  }
+  return Array.from(arr, Number);
 }
 
 /** Turns in-memory tensor data into a flat list of JSON values (see the module comment). */
@@ -185,7 +213,7 @@ export function elementsToJson(datatype: Datatype, data: TensorData): JsonElemen
       return { data: Array.from(arr as Uint8Array, (v) => v !== 0), base64: false };
     case 'INT64':
     case 'UINT64':
-      return { data: Array.from(arr as BigInt64Array, (v) => Number(v)), base64: false };
+      return { data: bigIntsToJson(arr as BigInt64Array | BigUint64Array), base64: false };
     case 'FP16':
       return { data: Array.from(arr as Uint16Array, fromFloat16Bits), base64: false };
     case 'BF16':

@@ -6,10 +6,13 @@
  *
  * The result is used only when every extracted array turns out to be `inputs[i].data` of an FP32 or
  * FP64 input; anything else (other datatypes, a "data" key elsewhere, malformed text, no addon) returns
- * undefined and the caller parses the whole body as usual, so errors and results are JSON.parse's.
+ * undefined and the caller parses the whole body as usual, so errors and results are parseJson's.
+ * Integer datatypes never take this path: their data is read exactly by parseJson (./json-text.ts),
+ * INT64 values beyond 2^53 included, while the addon reads every number as a double.
  * Flattening drops one check: nested data is not checked against the shape's nesting, only its count.
  */
 import { loadAddon } from '../../bindings/loader';
+import { parseJson } from './json-text';
 
 /** Bodies smaller than this are parsed as usual: the fast path only pays off for big tensors. */
 export const FAST_JSON_MIN_BYTES = 16 * 1024;
@@ -89,7 +92,7 @@ export function parseLargeInferJson(buf: Buffer): unknown {
   if (split === undefined) return undefined;
   let body: unknown;
   try {
-    body = JSON.parse(split.text);
+    body = parseJson(split.text, 'the request body');
   } catch {
     return undefined;
   }

@@ -17,7 +17,7 @@ import {
 } from '../../bindings/datatypes';
 import { BadRequestError, InvalidTensorError } from '../errors';
 import { binaryDataSize, elementsFromBinary, isRawBytes } from './binary';
-import { elementsFromJson } from './elements';
+import { describe, elementsFromJson } from './elements';
 import type { InferRequest, NamedTensor, Parameters, RequestedOutput } from './types';
 
 /** Largest dimension and element count accepted in a request (2^31, as the engine). */
@@ -54,7 +54,7 @@ export function checkShape(shape: unknown, where: string): number[] {
   if (!Array.isArray(shape)) throw new InvalidTensorError(`${where}: shape must be a list of integers`);
   shape.forEach((d: unknown, i) => {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > MAX_ELEMENTS) {
-      throw new InvalidTensorError(`${where}: shape[${i}] must be an integer from 0 to 2^31, got ${JSON.stringify(d)}`);
+      throw new InvalidTensorError(`${where}: shape[${i}] must be an integer from 0 to 2^31, got ${describe(d)}`);
     }
   });
   const count = elementCount(shape as number[]);
@@ -120,9 +120,7 @@ function decodeInput(t: unknown, index: number): NamedTensor {
   const where = `input '${name}'`;
   const datatype = t['datatype'];
   if (!isDatatype(datatype)) {
-    throw new InvalidTensorError(
-      `${where}: unknown datatype ${JSON.stringify(datatype)}; known: ${DATATYPES.join(', ')}`,
-    );
+    throw new InvalidTensorError(`${where}: unknown datatype ${describe(datatype)}; known: ${DATATYPES.join(', ')}`);
   }
   const shape = checkShape(t['shape'], where);
   const parameters = checkParameters(t['parameters'], where);

@@ -10,6 +10,7 @@ import { isDatatype, matchesDatatype } from '../../bindings/datatypes';
 import { BadRequestError, ModelError } from '../errors';
 import { HEADER_LENGTH, elementsToBinary } from './binary';
 import { elementsToJson } from './elements';
+import { stringifyJson } from './json-text';
 import type { InferRequest, InferResponse, NamedTensor, Parameters } from './types';
 
 export interface EncodedResponse {
@@ -108,7 +109,7 @@ export function encodeInferResponse(res: InferResponse, request: InferRequest | 
   });
   const header = responseHeader(res, outputs);
   if (chunks.length === 0) return { body: header, headers: { 'content-type': 'application/json' } };
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const json = Buffer.from(stringifyJson(header), 'utf8');
   return {
     body: Buffer.concat([json, ...chunks]),
     headers: { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(json.byteLength) },

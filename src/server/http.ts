@@ -16,6 +16,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { BadRequestError, GraphServeError, NotFoundError, PayloadTooLargeError } from '../errors';
+import { stringifyJson } from '../protocol/json-text';
 import type { Event, EventResponse } from './event';
 
 /** What the HTTP layer needs from GraphServer: it never throws, errors come back as a status. */
@@ -83,7 +84,7 @@ export function sendResponse(reply: FastifyReply, res: EventResponse): FastifyRe
   if (Buffer.isBuffer(body) || typeof body === 'string') return reply.send(body);
   if (body === undefined || body === null) return reply.send();
   if (!reply.hasHeader('content-type')) reply.header('content-type', 'application/json; charset=utf-8');
-  return reply.send(JSON.stringify(body));
+  return reply.send(stringifyJson(body));
 }
 
 function errorReply(reply: FastifyReply, err: GraphServeError): FastifyReply {
