@@ -19,14 +19,17 @@ Ort::Value StringTensor(const std::vector<const std::string*>& strings, const st
   Ort::AllocatorWithDefaultOptions allocator;
   Ort::Value value =
       Ort::Value::CreateTensor(allocator, shape.data(), shape.size(), ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING);
-  std::vector<const char*> c_strings;
-  c_strings.reserve(strings.size());
-  for (const std::string* s : strings) c_strings.push_back(s->c_str());
-  // FillStringTensor copies; strings holding NUL bytes are cut there (ORT strings are C strings).
-  if (!c_strings.empty()) value.FillStringTensor(c_strings.data(), c_strings.size());
+  // Each element is copied with its length, so bytes after an embedded NUL are kept (FillStringTensor
+  // takes C strings and would cut them there).
+  for (size_t i = 0; i < strings.size(); ++i) {
+    const std::string& s = *strings[i];
+    char* buffer = value.GetResizedStringTensorElementBuffer(i, s.size());
+    if (!s.empty()) std::memcpy(buffer, s.data(), s.size());
+  }
   return value;
 }
 
+// GetStringTensorElement reads each element with its length (embedded NUL bytes included).
 std::vector<std::string> ReadStrings(const Ort::Value& value, size_t first, size_t count) {
   std::vector<std::string> out;
   out.reserve(count);

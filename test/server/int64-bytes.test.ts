@@ -1,15 +1,19 @@
 /**
  * Values that JSON and C strings tend to lose, end to end over HTTP against real ONNX models:
- * INT64/UINT64 integers beyond 2^53, in the OIP and MLRun dialects.
+ * INT64/UINT64 integers beyond 2^53, in the OIP and MLRun dialects, and BYTES elements holding NUL
+ * bytes, in JSON and the binary extension, alone and batched with other requests.
  */
 import { join } from 'node:path';
 import { silentLogger } from '../../src/graph/context';
+import { HEADER_LENGTH } from '../../src/protocol';
+import { elementsToBinary } from '../../src/protocol/binary';
 import { newFunction } from '../../src/graph/function';
 import '../../src/model/onnx-model-server';
 import type { ModelRequest } from '../../src/model/types';
 import { V2ModelServer } from '../../src/model/v2-model-server';
 import type { GraphServer } from '../../src/server/graph-server';
 import { serve, type RunningServer } from '../../src/server/http';
+import { splitResponse } from '../protocol/helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'models');
 
@@ -32,6 +36,13 @@ function buildFunction() {
     fn.addModel(name, { className: 'OnnxModelServer', modelPath: join(FIXTURES, `${name}.onnx`) });
   }
   fn.addModel('echo', { className: Echo });
+  fn.addModel('identity_bytes', { className: 'OnnxModelServer', modelPath: join(FIXTURES, 'identity_bytes.onnx') });
+  // Four rows or nothing: four concurrent one-row requests are always run as one batch.
+  fn.addModel('bytes_batched', {
+    className: 'OnnxModelServer',
+    modelPath: join(FIXTURES, 'identity_bytes.onnx'),
+    batching: { maxBatchSize: 4, maxQueueDelayMicros: 60_000_000 },
+  });
   return fn;
 }
 
@@ -126,5 +137,78 @@ describe('INT64 beyond 2^53 in process', () => {
       [3n, 4n, 5n],
     ]);
     await mock.waitForCompletion();
+  });
+});
+
+/** One row of three BYTES elements, each holding NUL bytes (leading, inside, trailing); all valid UTF-8. */
+function nulRow(i: number): string[] {
+  return [`\u0000${i}\u0000`, `row ${i}\u0000after the NUL`, `\u0000\u0000${'é'.repeat(i)}`];
+}
+
+async function inferBinary(model: string, elements: Buffer[]): Promise<Buffer[]> {
+  const bytes = elementsToBinary('BYTES', elements);
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [
+        {
+          name: 'x',
+          datatype: 'BYTES',
+          shape: [elements.length / 3, 3],
+          parameters: { binary_data_size: bytes.length },
+        },
+      ],
+      outputs: [{ name: 'y', parameters: { binary_data: true } }],
+    }),
+  );
+  const res = await fetch(`${server.url}/v2/models/${model}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(header.length) },
+    body: Buffer.concat([header, bytes]),
+  });
+  expect(res.status).toBe(200);
+  const { rest } = splitResponse(Buffer.from(await res.arrayBuffer()), Number(res.headers.get(HEADER_LENGTH)));
+  const out: Buffer[] = [];
+  for (let at = 0; at < rest.length; at += 4 + rest.readUInt32LE(at)) {
+    out.push(rest.subarray(at + 4, at + 4 + rest.readUInt32LE(at)));
+  }
+  return out;
+}
+
+async function inferJson(model: string, strings: string[]): Promise<unknown> {
+  const res = await postText(
+    `/v2/models/${model}/infer`,
+    JSON.stringify({ inputs: [{ name: 'x', datatype: 'BYTES', shape: [strings.length / 3, 3], data: strings }] }),
+  );
+  expect(res.status).toBe(200);
+  return (JSON.parse(res.text) as { outputs: Array<{ data: unknown }> }).outputs[0]!.data;
+}
+
+describe('BYTES elements with embedded NUL bytes over HTTP', () => {
+  const raw = [Buffer.from([0, 1, 0]), Buffer.from('a\u0000b', 'utf8'), Buffer.from([0xff, 0x00, 0x00, 0xfe])];
+
+  it('round-trips raw bytes through the binary extension byte for byte', async () => {
+    const out = await inferBinary('identity_bytes', raw);
+    expect(out.map((b) => b.toString('hex'))).toEqual(raw.map((b) => b.toString('hex')));
+  });
+
+  it('round-trips JSON strings holding \\u0000', async () => {
+    const strings = [...nulRow(1), ...nulRow(2)];
+    expect(await inferJson('identity_bytes', strings)).toEqual(strings);
+  });
+
+  it('gives each of several concurrent requests, batched together, its own bytes', async () => {
+    const [a, b, c, d] = await Promise.all([
+      inferJson('bytes_batched', nulRow(1)),
+      inferBinary('bytes_batched', raw),
+      inferJson('bytes_batched', nulRow(3)),
+      inferBinary(
+        'bytes_batched',
+        nulRow(4).map((t) => Buffer.from(t, 'utf8')),
+      ),
+    ]);
+    expect(a).toEqual(nulRow(1));
+    expect(b.map((x) => x.toString('hex'))).toEqual(raw.map((x) => x.toString('hex')));
+    expect(c).toEqual(nulRow(3));
+    expect(d.map((x) => x.toString('utf8'))).toEqual(nulRow(4));
   });
 });
