@@ -32,7 +32,10 @@ export interface NativeSession {
   readonly providers: string[];
   readonly warnings: string[];
   readonly batching: boolean;
-  run(inputs: NativeTensor[], timeoutMs: number): Promise<NativeTensor[]>;
+  /** `id`: the caller's, unique among this session's requests in flight (see cancel). */
+  run(inputs: NativeTensor[], timeoutMs: number, id: number): Promise<NativeTensor[]>;
+  /** Takes request `id` out of the queue (its promise rejects with CancelledError); false once it runs. */
+  cancel(id: number): boolean;
   stats(): import('./session').SessionStats;
   dispose(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  * `run` never blocks the JS thread: the request is copied into the engine's queue, a scheduler thread
  * of the addon forms batches and runs them, and the promise settles from a thread-safe function.
  */
-import { BadRequestError, DisposedError, InvalidOptionError, InvalidTensorError } from '../src/errors';
+import { BadRequestError, CancelledError, DisposedError, InvalidOptionError, InvalidTensorError } from '../src/errors';
 import {
   DATATYPE_INFO,
   type Datatype,
@@ -32,6 +32,11 @@ export interface TensorInfo {
 export interface RunOptions {
   /** Per-request timeout from enqueue to completion, ms; overrides the session default; 0 = none. */
   timeoutMs?: number;
+  /**
+   * Aborting it gives the request up: still queued, it leaves the queue unrun and the promise rejects
+   * with CancelledError; already running, the run completes and its result is only dropped by the caller.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SessionStats {
@@ -43,6 +48,8 @@ export interface SessionStats {
   failed: number;
   timedOut: number;
   rejected: number;
+  /** Requests taken out of the queue unrun because their signal aborted (see RunOptions.signal). */
+  cancelled: number;
   queued: number;
   inFlight: number;
   /** Cumulative microseconds requests spent queued, and runs spent computing. */
@@ -68,6 +75,7 @@ export class InferenceSession {
   readonly #native: NativeSession;
   readonly #inputsByName: Map<string, TensorInfo>;
   #disposed = false;
+  #nextId = 1;
 
   private constructor(native: NativeSession, options: ResolvedSessionOptions) {
     this.#native = native;
@@ -112,10 +120,20 @@ export class InferenceSession {
       if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
         throw new BadRequestError(`timeoutMs must be a non-negative integer, got ${String(timeoutMs)}`);
       }
+      if (options.signal?.aborted) throw new CancelledError('the request was cancelled before it was queued');
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#native.run(checked, timeoutMs).then((outs) => {
+    const id = this.#nextId++;
+    const running = this.#native.run(checked, timeoutMs, id);
+    const signal = options.signal;
+    if (signal !== undefined) {
+      const cancel = (): boolean => this.#native.cancel(id);
+      signal.addEventListener('abort', cancel, { once: true });
+      const forget = (): void => signal.removeEventListener('abort', cancel);
+      running.then(forget, forget);
+    }
+    return running.then((outs) => {
       const result: Record<string, Tensor> = {};
       for (const o of outs)
         result[o.name] = { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData };

@@ -17,6 +17,7 @@ constexpr ErrorName kErrorNames[] = {
     {StatusCode::kModelError, "ModelError"},
     {StatusCode::kLoadError, "ModelLoadError"},
     {StatusCode::kProviderError, "ProviderError"},
+    {StatusCode::kCancelled, "CancelledError"},
 };
 
 }  // namespace

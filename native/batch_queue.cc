@@ -121,6 +121,17 @@ bool BatchQueue::WaitExpired(RequestList* expired) {
   return false;
 }
 
+bool BatchQueue::Remove(uint64_t id, RequestPtr* request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    *request = std::move(*it);
+    queue_.erase(it);
+    return true;
+  }
+  return false;
+}
+
 RequestList BatchQueue::Close() {
   RequestList remaining;
   {

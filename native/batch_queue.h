@@ -29,6 +29,9 @@ class BatchQueue {
   bool Pop(RequestList* batch, RequestList* expired);
   // Blocks until some request's deadline passes (moved into *expired). False once closed.
   bool WaitExpired(RequestList* expired);
+  // Takes request `id` out of the queue into *request; false when it is not queued (running, done,
+  // expired or never queued).
+  bool Remove(uint64_t id, RequestPtr* request);
   // Closes the queue and hands back every request still queued.
   RequestList Close();
   size_t size() const;

@@ -37,6 +37,13 @@ Status Engine::Enqueue(RequestPtr* request) {
   return status;
 }
 
+bool Engine::Cancel(uint64_t id, RequestPtr* request) {
+  if (!queue_.Remove(id, request)) return false;
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  ++stats_.cancelled;
+  return true;
+}
+
 void Engine::SchedulerLoop() {
   BatchRunner runner(*model_);
   RequestList batch, expired;

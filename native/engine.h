@@ -19,7 +19,8 @@ struct EngineStats {
   uint64_t batches = 0;
   uint64_t failed = 0;
   uint64_t timed_out = 0;
-  uint64_t rejected = 0;  // refused at enqueue (queue full, disposed)
+  uint64_t rejected = 0;   // refused at enqueue (queue full, disposed)
+  uint64_t cancelled = 0;  // removed from the queue by Cancel() before they ran
   uint64_t queue_micros = 0;
   uint64_t compute_micros = 0;
   std::map<int64_t, uint64_t> batch_sizes;  // rows → runs
@@ -38,6 +39,9 @@ class Engine {
   void Start(Sink sink);
   // Queues a request (takes it) or fails and leaves it with the caller.
   Status Enqueue(RequestPtr* request);
+  // Takes request `id` back while it is still queued (*request gets it; it is never run). False once
+  // a runner has taken it: it then completes through the sink as usual.
+  bool Cancel(uint64_t id, RequestPtr* request);
   // Closes the queue (queued requests complete with kDisposed), lets running batches finish, joins
   // every thread. Blocks for at most one run; call it off the JS thread. Idempotent.
   void Shutdown();

@@ -33,9 +33,10 @@ Napi::Array IoToJs(Napi::Env env, const std::vector<IoInfo>& ios);
 }  // namespace
 
 Napi::Function SessionWrap::Define(Napi::Env env) {
-  return DefineClass(env, "NativeSession",
-                     {InstanceMethod("run", &SessionWrap::Run), InstanceMethod("stats", &SessionWrap::Stats),
-                      InstanceMethod("dispose", &SessionWrap::Dispose)});
+  return DefineClass(
+      env, "NativeSession",
+      {InstanceMethod("run", &SessionWrap::Run), InstanceMethod("cancel", &SessionWrap::Cancel),
+       InstanceMethod("stats", &SessionWrap::Stats), InstanceMethod("dispose", &SessionWrap::Dispose)});
 }
 
 SessionWrap::SessionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SessionWrap>(info) {
@@ -129,7 +130,7 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
   Napi::Array tensors = info[0].As<Napi::Array>();
   const double timeout_ms = info[1].As<Napi::Number>().DoubleValue();
   auto request = std::make_unique<Request>();
-  request->id = next_id_++;
+  request->id = static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value());
   Pending pending{Napi::Promise::Deferred::New(env), {}};
   for (uint32_t i = 0; i < tensors.Length(); ++i) {
     Napi::Value keep_alive;
@@ -145,6 +146,10 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
   const uint64_t id = request->id;
   Napi::Promise promise = pending.deferred.Promise();
   Status status = disposing_ ? Status(StatusCode::kDisposed, "the session is disposed") : Status::Ok();
+  if (status.ok() && pending_.count(id) > 0) {
+    status =
+        Status(StatusCode::kInvalidArgument, "request id " + std::to_string(id) + " is already in flight");
+  }
   if (status.ok()) {
     // Registered before the enqueue: the completion may arrive before Enqueue returns.
     pending_.emplace(id, std::move(pending));
@@ -160,6 +165,17 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+Napi::Value SessionWrap::Cancel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  RequestPtr request;
+  if (!engine_->Cancel(id, &request)) return Napi::Boolean::New(env, false);
+  request->status = Status(StatusCode::kCancelled, "the request was cancelled while queued");
+  Settle(env, std::move(request));
+  MaybeFinishDispose(env);
+  return Napi::Boolean::New(env, true);
+}
+
 Napi::Value SessionWrap::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EngineStats s = engine_->stats();
@@ -170,6 +186,7 @@ Napi::Value SessionWrap::Stats(const Napi::CallbackInfo& info) {
   num("failed", s.failed);
   num("timedOut", s.timed_out);
   num("rejected", s.rejected);
+  num("cancelled", s.cancelled);
   num("queued", s.queued);
   num("inFlight", s.in_flight);
   num("queueMicros", s.queue_micros);

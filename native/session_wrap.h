@@ -32,7 +32,10 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   static void CallJs(Napi::Env env, Napi::Function, SessionWrap* self, Completion* completion);
   using Tsfn = Napi::TypedThreadSafeFunction<SessionWrap, Completion, CallJs>;
 
+  // run(tensors, timeoutMs, id): id is the caller's, unique among this session's requests in flight.
   Napi::Value Run(const Napi::CallbackInfo& info);
+  // cancel(id) → true when the request was still queued: its promise rejects with CancelledError.
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
@@ -45,7 +48,6 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   std::unique_ptr<Engine> engine_;
   Tsfn tsfn_;
   std::unordered_map<uint64_t, Pending> pending_;
-  uint64_t next_id_ = 1;
   bool disposing_ = false;
   bool engine_stopped_ = false;
   bool tsfn_released_ = false;

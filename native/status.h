@@ -17,6 +17,7 @@ enum class StatusCode {
   kModelError,       // ModelError (500): a run failed
   kLoadError,        // ModelLoadError (500)
   kProviderError,    // ProviderError (500)
+  kCancelled,        // CancelledError (499): removed from the queue before it ran
 };
 
 class Status {

@@ -50,10 +50,16 @@ export class ModelNotFoundError extends NotFoundError {
   override readonly code: string = 'GS_MODEL_NOT_FOUND';
 }
 
-/** The HTTP method is not allowed on that path. */
+/** The HTTP method is not allowed on that path; `allow` lists the methods that are (the Allow header). */
 export class MethodNotAllowedError extends GraphServeError {
   override readonly code: string = 'GS_METHOD_NOT_ALLOWED';
   override readonly status: number = 405;
+  readonly allow: readonly string[];
+
+  constructor(message: string, options?: { cause?: unknown; allow?: readonly string[] }) {
+    super(message, options);
+    this.allow = Object.freeze([...(options?.allow ?? [])]);
+  }
 }
 
 /** Request body larger than the configured limit. */
@@ -124,6 +130,45 @@ export class RemoteTimeoutError extends RemoteStepError {
   override readonly status: number = 504;
 }
 
+/** The server is draining before it stops: requests that arrive meanwhile are refused. */
+export class ShuttingDownError extends NotReadyError {
+  override readonly code: string = 'GS_SHUTTING_DOWN';
+}
+
+/**
+ * The request was given up before its answer: the client closed the connection, or the server stopped
+ * waiting for it. Queued engine work is removed. Status 499 (nginx's "client closed request") is what
+ * metrics and logs record; the client that left never reads it.
+ */
+export class CancelledError extends GraphServeError {
+  override readonly code: string = 'GS_CANCELLED';
+  override readonly status: number = 499;
+}
+
+/** The client did not send the request's headers or body within the server's read timeouts. */
+export class RequestTimeoutError extends GraphServeError {
+  override readonly code: string = 'GS_REQUEST_TIMEOUT';
+  override readonly status: number = 408;
+}
+
+/** The request's headers are larger than the server accepts. */
+export class HeaderTooLargeError extends GraphServeError {
+  override readonly code: string = 'GS_HEADER_TOO_LARGE';
+  override readonly status: number = 431;
+}
+
+/** The request body's Content-Encoding is not one the server decodes (gzip, deflate, br, identity). */
+export class UnsupportedMediaTypeError extends GraphServeError {
+  override readonly code: string = 'GS_UNSUPPORTED_MEDIA_TYPE';
+  override readonly status: number = 415;
+}
+
+/** The request's Expect header asks for something other than 100-continue. */
+export class ExpectationFailedError extends GraphServeError {
+  override readonly code: string = 'GS_EXPECTATION_FAILED';
+  override readonly status: number = 417;
+}
+
 /** Every error class, by name: passed to the addon at init and checked by test/errors.test.ts. */
 export const errorClasses = {
   GraphServeError,
@@ -144,6 +189,12 @@ export const errorClasses = {
   AddonLoadError,
   RemoteStepError,
   GraphError,
+  ShuttingDownError,
+  CancelledError,
+  RequestTimeoutError,
+  HeaderTooLargeError,
+  UnsupportedMediaTypeError,
+  ExpectationFailedError,
 } as const;
 
 export type ErrorClassName = keyof typeof errorClasses;

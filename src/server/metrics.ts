@@ -189,7 +189,7 @@ class EngineMetrics {
     };
     this.errors = new Counter({
       name: `${PREFIX}engine_errors_total`,
-      help: 'Engine requests that failed, by kind: failed (all failures), timed_out, rejected (queue full).',
+      help: 'Engine requests that failed, by kind: failed (all failures), timed_out, rejected (queue full), cancelled (left the queue unrun).',
       labelNames: ['model', 'kind'],
       registers,
     });
@@ -238,6 +238,7 @@ class EngineMetrics {
     this.errors.inc({ model, kind: 'failed' }, stats.failed);
     this.errors.inc({ model, kind: 'timed_out' }, stats.timedOut);
     this.errors.inc({ model, kind: 'rejected' }, stats.rejected);
+    this.errors.inc({ model, kind: 'cancelled' }, stats.cancelled);
     this.queued.set({ model }, stats.queued);
     this.inFlight.set({ model }, stats.inFlight);
   }
