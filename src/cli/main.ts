@@ -3,17 +3,24 @@
  * The graphserve command line.
  *
  *   graphserve serve --model-repository DIR [--module FILE] [--host H] [--port P] [--body-limit BYTES]
+ *                    [--no-strict-readiness] [--exit-on-error]
  *   graphserve serve GRAPH.yaml [--module FILE] [...]   (a graph spec, JSON or YAML: see src/cli/spec-server.ts)
  *
  * Every option has an environment equivalent (GRAPHSERVE_MODEL_REPOSITORY, GRAPHSERVE_MODULE,
- * GRAPHSERVE_HOST, GRAPHSERVE_PORT, GRAPHSERVE_BODY_LIMIT). It prints one line per model (ready or
- * FAILED), then the URL it listens on (the bound port with --port 0). SIGTERM or SIGINT stop accepting
- * connections, let requests in flight finish, release the models and exit 0.
+ * GRAPHSERVE_HOST, GRAPHSERVE_PORT, GRAPHSERVE_BODY_LIMIT, GRAPHSERVE_STRICT_READINESS=true|false,
+ * GRAPHSERVE_EXIT_ON_ERROR=true|false). It prints one line per model (ready or FAILED) and a count;
+ * with --exit-on-error it then exits 1 if any model failed, else it prints the URL it listens on (the
+ * bound port with --port 0). SIGTERM or SIGINT stop accepting connections, let requests in flight
+ * finish, release the models and exit 0.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { kDefaultHttpOptions, serve, type RunningServer } from '../server/http';
-import { buildRepositoryServer, disposeModels } from './repository-server';
+import { ROUTER_DEFAULTS } from '../graph/router';
+import { buildRepositoryServer, disposeModels, REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { buildSpecServer } from './spec-server';
+
+const STRICT_READINESS_ENV = 'GRAPHSERVE_STRICT_READINESS';
+const EXIT_ON_ERROR_ENV = 'GRAPHSERVE_EXIT_ON_ERROR';
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -35,6 +42,17 @@ interface ServeFlags {
   host: string;
   port: number;
   bodyLimit: number;
+  strictReadiness?: boolean;
+  exitOnError?: boolean;
+}
+
+/** A boolean flag: its command-line value, else its environment variable ('true' | 'false'), else `fallback`. */
+function flagOrEnv(value: boolean | undefined, env: string, fallback: boolean): boolean {
+  if (value !== undefined) return value;
+  const text = (process.env[env] ?? '').trim().toLowerCase();
+  if (text === '') return fallback;
+  if (text !== 'true' && text !== 'false') throw new InvalidArgumentError(`${env} must be true or false, not ${text}`);
+  return text === 'true';
 }
 
 /** Stops on the first SIGTERM/SIGINT: drain HTTP, release models, exit 0 (1 if the drain fails). */
@@ -68,7 +86,15 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   }
   const graphServer = specFile
     ? await buildSpecServer({ spec: specFile, module: flags.module }, print)
-    : await buildRepositoryServer({ modelRepository: flags.modelRepository!, module: flags.module }, print);
+    : await buildRepositoryServer(
+        {
+          modelRepository: flags.modelRepository!,
+          module: flags.module,
+          strictReadiness: flagOrEnv(flags.strictReadiness, STRICT_READINESS_ENV, ROUTER_DEFAULTS.strictReadiness),
+          exitOnError: flagOrEnv(flags.exitOnError, EXIT_ON_ERROR_ENV, REPOSITORY_SERVER_DEFAULTS.exitOnError),
+        },
+        print,
+      );
   const running = await serve(graphServer, { host: flags.host, port: flags.port, bodyLimit: flags.bodyLimit });
   exitOnSignals(running, () => (specFile ? graphServer.waitForCompletion() : disposeModels(graphServer)));
   print(`graphserve: listening on ${running.url}`);
@@ -99,6 +125,17 @@ export function buildProgram(): Command {
         .argParser(integer('body limit', 1, Number.MAX_SAFE_INTEGER))
         .default(kDefaultHttpOptions.bodyLimit),
     )
+    .addOption(
+      new Option('--strict-readiness', `ready when every model is (default; env: ${STRICT_READINESS_ENV}=true|false)`),
+    )
+    .addOption(new Option('--no-strict-readiness', 'ready when at least one model is'))
+    .addOption(
+      new Option(
+        '--exit-on-error',
+        `exit 1 after the report if any model failed (env: ${EXIT_ON_ERROR_ENV}=true|false)`,
+      ),
+    )
+    .addOption(new Option('--no-exit-on-error', 'serve the models that loaded (default)'))
     .action((specFile: string | undefined, flags: ServeFlags) => runServe(specFile, flags));
   return program;
 }

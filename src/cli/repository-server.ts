@@ -1,18 +1,21 @@
 /**
- * Serving a model repository: reads the folder, builds a router with one route per model, waits for
- * every model load to settle, and reports one line per model (ready or failed). A model that fails
- * (bad settings, unknown class, a model file that does not load) never stops the others: it is left
- * out, or stays not ready (503) with its load error, while the others serve.
+ * Serving a model repository: reads the folder, builds a router with one route per model folder,
+ * waits for every model load to settle, and reports one line per model (ready or FAILED) and a count
+ * of every folder. A model that fails (bad settings, no model file, unknown class, a constructor or
+ * load that throws) never stops the others: it stays a route under its name, not ready, answering 503
+ * with its error, while the others serve; readiness then follows the router's `strictReadiness`.
  */
 import { resolve } from 'node:path';
-import type { ServingLogger } from '../graph/context';
-import { newFunction } from '../graph/function';
-import { resolveClass, type Namespace } from '../graph/registry';
-import type { BaseRouter } from '../graph/router';
+import { ModelLoadError, NotReadyError } from '../errors';
+import { createContext, type ServingContext, type ServingLogger } from '../graph/context';
+import { type Namespace } from '../graph/registry';
+import { ModelRouter, type BaseRouter } from '../graph/router';
 import type { GraphStep } from '../graph/step';
-import { readModelRepository, type RepositoryModel } from '../model/model-repository';
+import { buildStep } from '../graph/topology';
+import { FailedModel } from '../model/failed-model';
+import { readModelRepository, type ModelRepository, type RepositoryModel } from '../model/model-repository';
 import '../model/onnx-model-server';
-import type { GraphServer } from '../server/graph-server';
+import { GraphServer } from '../server/graph-server';
 
 /** Receives the CLI's report lines (stdout in the CLI). */
 export type Print = (line: string) => void;
@@ -21,13 +24,29 @@ export interface RepositoryServerOptions {
   modelRepository: string;
   /** A JS module whose exports are user classes, referred to by className in model-settings.json. */
   module?: string;
+  /** The router's readiness rule (see RouterOptions.strictReadiness); default ROUTER_DEFAULTS'. */
+  strictReadiness?: boolean;
+  /** After reporting every model, reject (and release the models) when any model failed. */
+  exitOnError?: boolean;
 }
+
+const NOT_READY_CODE = new NotReadyError('').code;
+
+export const REPOSITORY_SERVER_DEFAULTS = Object.freeze({ exitOnError: false });
 
 /** What a route step may offer beyond GraphStep (V2ModelServer and OnnxModelServer do). */
 interface ModelStep extends GraphStep {
   error?: unknown;
   session?: { inputs: ReadonlyArray<{ name: string; datatype?: string; onnxType: string; shape: number[] }> };
   dispose?(): Promise<void>;
+}
+
+/** One route of the repository: its key, the label its report line shows, and its class name. */
+interface Entry {
+  key: string;
+  label: string;
+  className: string;
+  dir: string;
 }
 
 /** Loads the user module and returns its exports as a namespace (a default export's keys included). */
@@ -40,14 +59,18 @@ export function loadNamespace(file: string | undefined): Namespace {
   return { ...extra, ...exported };
 }
 
-/** Load failures are reported by the CLI's own per-model line; everything else goes to stderr. */
+/**
+ * Load failures, and the 503s that models which are not ready answer (every readiness probe while a
+ * model is down), are reported by the CLI's own per-model lines; every other error goes to stderr.
+ */
 function cliLogger(print: Print): ServingLogger {
   return {
     debug: () => undefined,
     info: (message) => print(message),
     warn: (message) => console.warn(`graphserve: warning: ${message}`),
     error: (message, extra) => {
-      if (!message.startsWith('failed to load model')) console.error(`graphserve: ${message}`, extra ?? '');
+      if (message.startsWith('failed to load model') || extra?.['code'] === NOT_READY_CODE) return;
+      console.error(`graphserve: ${message}`, extra ?? '');
     },
   };
 }
@@ -57,15 +80,14 @@ function describeInputs(step: ModelStep): string {
   return inputs.map((i) => `${i.name} ${i.datatype ?? i.onnxType}[${i.shape.join(',')}]`).join(', ');
 }
 
-function reportModel(key: string, model: RepositoryModel, step: ModelStep, print: Print): boolean {
-  const label = model.settings.version ? `${key} (version ${model.settings.version})` : key;
+function reportModel(entry: Entry, step: ModelStep, print: Print): boolean {
   if (step.isReady?.() ?? true) {
     const inputs = describeInputs(step);
-    print(`model ${label}: ready (${model.spec.className}${inputs ? `, inputs ${inputs}` : ''})`);
+    print(`model ${entry.label}: ready (${entry.className}${inputs ? `, inputs ${inputs}` : ''})`);
     return true;
   }
   const reason = step.error instanceof Error ? step.error.message : String(step.error ?? 'not ready');
-  print(`model ${label}: FAILED: ${reason}`);
+  print(`model ${entry.label}: FAILED: ${reason}`);
   return false;
 }
 
@@ -74,33 +96,70 @@ export function routesOf(graphServer: GraphServer): Map<string, ModelStep> {
   return (graphServer.graph as BaseRouter).routes as Map<string, ModelStep>;
 }
 
+/** The model's step (loading in the background), or a FailedModel when its class cannot be built. */
+function buildModel(model: RepositoryModel, namespace: Namespace, context: ServingContext): GraphStep {
+  try {
+    return buildStep({ ...model.spec, loadMode: 'async' }, model.spec.name, namespace, context);
+  } catch (err) {
+    return new FailedModel({ name: model.spec.name, error: err });
+  }
+}
+
+/** A route per folder, in folder order: the models, and a FailedModel for each folder that failed. */
+function buildRouter(repo: ModelRepository, router: BaseRouter, namespace: Namespace): Entry[] {
+  const routes: Array<[Entry, () => GraphStep]> = [];
+  for (const model of repo.models) {
+    const label = model.settings.version ? `${model.key} (version ${model.settings.version})` : model.key;
+    const entry = { key: model.key, label, className: model.spec.className, dir: model.dir };
+    routes.push([entry, () => buildModel(model, namespace, router.context)]);
+  }
+  for (const { name, dir, error } of repo.failures) {
+    const entry = { key: name, label: name, className: FailedModel.name, dir };
+    routes.push([entry, () => new FailedModel({ name, error })]);
+  }
+  routes.sort(([x], [y]) => (x.dir < y.dir ? -1 : x.dir > y.dir ? 1 : 0));
+  for (const [entry, build] of routes) router.addRoute(entry.key, build());
+  return routes.map(([entry]) => entry);
+}
+
+/**
+ * Starts every route (the router's postInit, one route at a time) so that a route whose postInit
+ * throws becomes a FailedModel instead of failing start-up.
+ */
+async function startRoutes(router: BaseRouter): Promise<void> {
+  for (const [key, step] of router.routes) {
+    try {
+      await step.postInit?.();
+    } catch (err) {
+      const version = (step as { version?: unknown }).version;
+      router.addRoute(
+        key,
+        new FailedModel({ name: version ? `${step.name}:${String(version)}` : step.name, error: err }),
+      );
+    }
+  }
+}
+
 /**
  * Builds the GraphServer for a repository and reports every model. Resolves once every load has
- * settled; rejects only when the repository folder or the module cannot be read.
+ * settled; rejects when the repository folder or the module cannot be read, and, with `exitOnError`,
+ * when any model failed (after reporting them all and releasing the models).
  */
 export async function buildRepositoryServer(options: RepositoryServerOptions, print: Print): Promise<GraphServer> {
   const repo = await readModelRepository(options.modelRepository);
   const namespace = loadNamespace(options.module);
-  for (const failure of repo.failures) print(`model ${failure.name}: FAILED: ${failure.error.message}`);
-  const fn = newFunction('graphserve');
-  fn.setTopology('router');
-  const added: RepositoryModel[] = [];
-  for (const model of repo.models) {
-    try {
-      resolveClass(model.spec.className, namespace);
-    } catch (err) {
-      print(`model ${model.key}: FAILED: ${(err as Error).message}`);
-      continue;
-    }
-    fn.addModel(model.key, { ...model.spec, loadMode: 'async' });
-    added.push(model);
-  }
-  const graphServer = await fn.toGraphServer({ namespace, logger: cliLogger(print) });
+  const context = createContext({ functionName: 'graphserve', logger: cliLogger(print) });
+  const router = new ModelRouter({ name: 'router', context, strictReadiness: options.strictReadiness });
+  const entries = buildRouter(repo, router, namespace);
+  await startRoutes(router);
+  const graphServer = new GraphServer(router, context);
   await graphServer.waitForCompletion();
-  const routes = routesOf(graphServer);
-  const ready = added.filter((m) => reportModel(m.key, m, routes.get(m.key)!, print)).length;
-  const total = added.length + repo.failures.length;
-  print(`${ready} of ${total} model(s) ready from ${repo.dir}`);
+  const ready = entries.filter((entry) => reportModel(entry, router.routes.get(entry.key)!, print)).length;
+  print(`${ready} of ${entries.length} model(s) ready from ${repo.dir}`);
+  if ((options.exitOnError ?? REPOSITORY_SERVER_DEFAULTS.exitOnError) && ready < entries.length) {
+    await disposeModels(graphServer);
+    throw new ModelLoadError(`${entries.length - ready} of ${entries.length} model(s) failed (exit on error is on)`);
+  }
   return graphServer;
 }
 

@@ -18,11 +18,24 @@ export interface RouterOptions {
   healthPrefix?: string;
   /** Protocol name: `GET /<protocol>` answers server metadata. */
   protocol?: string;
+  /**
+   * Readiness (`GET <healthPrefix>/ready`, isReady()): true = ready when the router has at least one
+   * route and every route is ready; false = ready when at least one route is ready.
+   */
+  strictReadiness?: boolean;
   context?: ServingContext;
   [classArg: string]: unknown;
 }
 
-export const ROUTER_DEFAULTS = Object.freeze({ urlPrefix: '/v2/models', healthPrefix: '/v2/health', protocol: 'v2' });
+export const ROUTER_DEFAULTS = Object.freeze({
+  urlPrefix: '/v2/models',
+  healthPrefix: '/v2/health',
+  protocol: 'v2',
+  strictReadiness: true,
+});
+
+/** Longest reason quoted per model in a not-ready answer (characters). */
+const READY_REASON_CHARS = 120;
 
 /** What the URL (and, in stream mode, the body) selects. `model` undefined means "list the models". */
 export interface ResolvedRoute {
@@ -36,6 +49,7 @@ export abstract class BaseRouter implements GraphStep {
   readonly urlPrefix: string;
   readonly healthPrefix: string;
   readonly protocol: string;
+  readonly strictReadiness: boolean;
   readonly context: ServingContext;
   /** Routes in insertion order, by key ('name' or 'name:version'). */
   readonly routes = new Map<string, GraphStep>();
@@ -45,6 +59,7 @@ export abstract class BaseRouter implements GraphStep {
     this.urlPrefix = trimSlash(options.urlPrefix ?? ROUTER_DEFAULTS.urlPrefix);
     this.healthPrefix = trimSlash(options.healthPrefix ?? ROUTER_DEFAULTS.healthPrefix);
     this.protocol = options.protocol ?? ROUTER_DEFAULTS.protocol;
+    this.strictReadiness = options.strictReadiness ?? ROUTER_DEFAULTS.strictReadiness;
     this.context = options.context ?? createContext();
   }
 
@@ -59,8 +74,19 @@ export abstract class BaseRouter implements GraphStep {
     for (const step of this.routes.values()) await step.postInit?.();
   }
 
+  /** See RouterOptions.strictReadiness: a router without routes is never ready. */
   isReady(): boolean {
-    return [...this.routes.values()].every((step) => step.isReady?.() ?? true);
+    const steps = [...this.routes.values()];
+    if (this.strictReadiness) return steps.length > 0 && steps.every(isStepReady);
+    return steps.some(isStepReady);
+  }
+
+  /** Why the router is not ready: every route that is not, with its reason, in route order. */
+  notReadyReason(): string {
+    if (this.routes.size === 0) return 'no models are loaded';
+    const waiting = [...this.routes].filter(([, step]) => !isStepReady(step));
+    const list = waiting.map(([key, step]) => `${key} (${shortReason(step)})`).join(' | ');
+    return this.strictReadiness ? `models not ready: ${list}` : `no model is ready: ${list}`;
   }
 
   async whenSettled(): Promise<void> {
@@ -98,8 +124,7 @@ export abstract class BaseRouter implements GraphStep {
   protected answerHealth(path: string): unknown {
     if (path === `${this.healthPrefix}/live`) return { live: true };
     if (path === `${this.healthPrefix}/ready`) {
-      const waiting = [...this.routes].filter(([, step]) => !(step.isReady?.() ?? true)).map(([key]) => key);
-      if (waiting.length > 0) throw new NotReadyError(`models not ready: ${waiting.join(' | ')}`);
+      if (!this.isReady()) throw new NotReadyError(this.notReadyReason());
       return { ready: true };
     }
     if (path === '' || path === `/${this.protocol}` || path.startsWith(this.healthPrefix)) {
@@ -159,6 +184,18 @@ export class ModelRouter extends BaseRouter {
     const step = this.getRoute(route.model!);
     return step.doEvent({ ...event, path: `/${route.subpath}` });
   }
+}
+
+function isStepReady(step: GraphStep): boolean {
+  return step.isReady?.() ?? true;
+}
+
+/** A route's `error` (models that failed), first line, cut to READY_REASON_CHARS; else 'not ready yet'. */
+function shortReason(step: GraphStep): string {
+  const error = (step as { error?: unknown }).error;
+  if (error === undefined) return 'not ready yet';
+  const line = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  return line.length > READY_REASON_CHARS ? `${line.slice(0, READY_REASON_CHARS - 1)}…` : line;
 }
 
 function trimSlash(path: string): string {

@@ -8,7 +8,7 @@
  *
  * readModelRepository() turns each sub-folder into a route spec for a router (OnnxModelServer unless
  * `className` names another class). A sub-folder that cannot be read (bad settings, no model) is
- * reported in `failures` and never stops the others.
+ * reported in `failures`, under a name no other folder uses, and never stops the others.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -45,7 +45,7 @@ export interface RepositoryModel {
 }
 
 export interface RepositoryFailure {
-  /** The folder name (or the settings' name when it could be read). */
+  /** Its route name: the settings' name when they could be read and no other folder holds it, else the folder name. */
   name: string;
   dir: string;
   error: Error;
@@ -89,16 +89,19 @@ export async function readSettings(path: string): Promise<ModelSettings> {
   return settings as ModelSettings;
 }
 
-/** Reads one model folder into a RepositoryModel; throws when it cannot be served. */
-async function readModel(dir: string, folder: string): Promise<RepositoryModel> {
+/** The folder's settings ({} without a settings file); throws when the file cannot be read or checked. */
+async function readFolderSettings(dir: string): Promise<ModelSettings> {
   const settingsPath = join(dir, SETTINGS_FILE);
-  const settings = (await exists(settingsPath)) ? await readSettings(settingsPath) : {};
+  return (await exists(settingsPath)) ? readSettings(settingsPath) : {};
+}
+
+/** Reads one model folder into a RepositoryModel named `name`; throws when it cannot be served. */
+async function readModel(dir: string, name: string, settings: ModelSettings): Promise<RepositoryModel> {
   const modelFile = join(dir, MODEL_FILE);
   const hasModel = await exists(modelFile);
   if (!hasModel && settings.className === undefined) {
     throw new ModelLoadError(`${dir} has no ${MODEL_FILE} (and no className in ${SETTINGS_FILE})`);
   }
-  const name = settings.name ?? folder;
   const classArgs: Record<string, unknown> = { ...(settings.parameters ?? {}) };
   for (const key of ONNX_SESSION_KEYS) if (settings[key] !== undefined) classArgs[key] = settings[key];
   return {
@@ -114,9 +117,25 @@ async function readModel(dir: string, folder: string): Promise<RepositoryModel> 
   };
 }
 
+/** The first of `names`, then `<last>-2`, `<last>-3`, … that `taken` does not hold. */
+function freeName(taken: ReadonlyMap<string, string>, names: string[]): string {
+  const free = names.find((n) => !taken.has(n));
+  if (free !== undefined) return free;
+  const last = names[names.length - 1]!;
+  let n = 2;
+  while (taken.has(`${last}-${n}`)) n++;
+  return `${last}-${n}`;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /**
- * Reads every sub-folder of `dir` (sorted by name). Rejects only when `dir` itself cannot be read;
- * a bad model folder, or two folders claiming one name, lands in `failures`.
+ * Reads every sub-folder of `dir` (sorted by name). Rejects only when `dir` itself cannot be read.
+ * A bad model folder lands in `failures`, named after its settings' name when they could be read,
+ * else after the folder; a folder whose name another folder already holds fails, under its folder
+ * name. Models and failures never share a name.
  */
 export async function readModelRepository(dir: string): Promise<ModelRepository> {
   const root = resolve(dir);
@@ -124,16 +143,27 @@ export async function readModelRepository(dir: string): Promise<ModelRepository>
     throw new InvalidOptionError(`cannot read model repository ${root}: ${err.message}`, { cause: err });
   });
   const repo: ModelRepository = { dir: root, models: [], failures: [] };
+  /** Names in use: model keys and failure names, each with its folder. */
+  const taken = new Map<string, string>();
   const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
   for (const folder of folders.sort()) {
     const modelDir = join(root, folder);
+    let name = folder;
     try {
-      const model = await readModel(modelDir, folder);
-      const clash = repo.models.find((m) => m.key === model.key);
-      if (clash) throw new InvalidOptionError(`model name ${model.key} is already used by ${clash.dir}`);
+      const settings = await readFolderSettings(modelDir);
+      name = settings.name ?? folder;
+      const clash = taken.get(name);
+      if (clash !== undefined) {
+        name = folder;
+        throw new InvalidOptionError(`model name ${settings.name ?? folder} is already used by ${clash}`);
+      }
+      const model = await readModel(modelDir, name, settings);
+      taken.set(model.key, modelDir);
       repo.models.push(model);
     } catch (err) {
-      repo.failures.push({ name: folder, dir: modelDir, error: err instanceof Error ? err : new Error(String(err)) });
+      const failure = { name: freeName(taken, [name, folder]), dir: modelDir, error: asError(err) };
+      taken.set(failure.name, modelDir);
+      repo.failures.push(failure);
     }
   }
   return repo;

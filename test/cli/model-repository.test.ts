@@ -63,6 +63,28 @@ describe('model repository', () => {
     expect(reasons['e_clash']).toMatch(/already used/);
   });
 
+  it("names a failed folder after its settings' name when they could be read", async () => {
+    const root = makeRepo({ folder: { 'model-settings.json': '{"name": "iris"}' } });
+    const repo = await readModelRepository(root);
+    expect(repo.failures.map((f) => [f.name, f.dir])).toEqual([['iris', join(root, 'folder')]]);
+  });
+
+  it('never gives a model and a failure, or two failures, the same name', async () => {
+    const root = makeRepo({
+      a: { 'model-settings.json': '{"name": "b"}' }, // no model: fails as b
+      b: { 'model.onnx': 'x' }, // b is taken: fails under its folder name, which is taken too: b-2
+      c: { 'model.onnx': 'x', 'model-settings.json': '{"name": "a"}' }, // a is free: serves as a
+      d: { 'model.onnx': 'x', 'model-settings.json': '{"name": "a"}' }, // a is taken: fails as d
+    });
+    const repo = await readModelRepository(root);
+    expect(repo.models.map((m) => [m.key, m.dir])).toEqual([['a', join(root, 'c')]]);
+    expect(repo.failures.map((f) => [f.name, f.dir, f.error.message])).toEqual([
+      ['b', join(root, 'a'), expect.stringMatching(/has no model\.onnx/)],
+      ['b-2', join(root, 'b'), `model name b is already used by ${join(root, 'a')}`],
+      ['d', join(root, 'd'), `model name a is already used by ${join(root, 'c')}`],
+    ]);
+  });
+
   it('accepts a folder without model.onnx when a class is named', async () => {
     const root = makeRepo({ custom: { 'model-settings.json': '{"className": "MyModel"}' } });
     const repo = await readModelRepository(root);
