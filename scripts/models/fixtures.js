@@ -111,6 +111,20 @@ function slow(layers = 24, width = 256, copies = 256) {
   });
 }
 
+/** The values of constant.onnx's output, row-major [2, 3]. */
+const CONSTANT_VALUES = [1, -2, 3.5, 0, 0.25, 1e6];
+
+/** No inputs; y = Constant FP32 [2, 3] holding CONSTANT_VALUES (a model that runs with no feeds). */
+function constant() {
+  const value = node('Constant', [], ['y']);
+  value.attribute.push({
+    name: 'value',
+    type: onnx.AttributeProto.AttributeType.TENSOR,
+    t: floatTensor('value', [2, 3], CONSTANT_VALUES),
+  });
+  return encodeModel({ name: 'constant', nodes: [value], inputs: [], outputs: [valueInfo('y', F32, [2, 3])] });
+}
+
 /** File name (within test/fixtures/models) -> function returning the model bytes. */
 function fixtureModels() {
   const models = {};
@@ -123,7 +137,8 @@ function fixtureModels() {
   models['mlp.onnx'] = mlp;
   models['fixed_batch.onnx'] = fixedBatch;
   models['slow.onnx'] = () => slow();
+  models['constant.onnx'] = constant;
   return models;
 }
 
-module.exports = { IDENTITY_TYPES, fixtureModels };
+module.exports = { IDENTITY_TYPES, CONSTANT_VALUES, fixtureModels };

@@ -4,7 +4,8 @@
  *
  * It answers both request dialects:
  *   - OIP tensors (JSON or binary): every model input by name, typed as the model declares; the outputs
- *     are answered as OIP tensors (all of them, or those the request lists in `outputs`);
+ *     are answered as OIP tensors (all of them, or those the request lists in `outputs`). A model with
+ *     no inputs is called with `{"inputs": []}`;
  *   - MLRun style, for a single-input model: `{"inputs": <nested list>}`; the shape is the nesting, the
  *     element type the model's. The outputs are nested lists: the list itself for a single-output model,
  *     `{<output name>: list}` otherwise.
@@ -90,7 +91,11 @@ export class OnnxModelServer extends V2ModelServer {
 
   override async predict(request: ModelRequest): Promise<unknown> {
     const session = this.requireSession();
+    if (session.inputs.length === 0 && request.inputs.length > 0) {
+      throw new BadRequestError(`model ${this.name} takes no inputs; send {"inputs": []}`);
+    }
     if (isTensorList(request.inputs)) return this.runTensors(session, request.inputs);
+    if (request.inputs.length === 0) return this.runTensors(session, []);
     return this.runPlain(session, request.inputs);
   }
 

@@ -30,9 +30,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** True when body.inputs is a non-empty list of OIP tensor objects ({name, datatype, shape, data|binary}). */
+/**
+ * True when body.inputs is a list of OIP tensor objects ({name, datatype, shape, data|binary}). An empty
+ * list is one too (vacuously): it is how a model with no inputs is called.
+ */
 export function isTensorRequest(body: unknown): boolean {
-  if (!isRecord(body) || !Array.isArray(body['inputs']) || body['inputs'].length === 0) return false;
+  if (!isRecord(body) || !Array.isArray(body['inputs'])) return false;
   return body['inputs'].every(
     (t: unknown) =>
       isRecord(t) &&

@@ -165,6 +165,18 @@ describe('small fixtures', () => {
     }
   });
 
+  it('constant has no inputs and returns its [2, 3] values', async () => {
+    const session = await ort.InferenceSession.create(fixture('constant.onnx'));
+    try {
+      expect(session.inputNames).toEqual([]);
+      const y = output(await session.run({}), 'y');
+      expect(y.dims).toEqual([2, 3]);
+      expect(Array.from(y.data as Float32Array)).toEqual([1, -2, 3.5, 0, 0.25, 1e6]);
+    } finally {
+      await session.release();
+    }
+  });
+
   it('slow returns finite values of shape [batch, 256], each row depending only on its own input row', async () => {
     const rows = Array.from({ length: 3 * 256 }, (_, i) => Math.sin(i));
     const session = await ort.InferenceSession.create(fixture('slow.onnx'), { intraOpNumThreads: 1 });
