@@ -9,5 +9,6 @@ export * from './model';
 export * from './graph';
 export { GraphServer, EVENT_ID_HEADER, EVENT_PATH_HEADER } from './server/graph-server';
 export { MockServer, MockServerError, type TestOptions } from './server/mock-server';
+export { guardProcess, type UncaughtKind } from './server/process-guard';
 export * from './graph/ensemble';
 export * from './remote';

@@ -11,10 +11,12 @@
  * GRAPHSERVE_EXIT_ON_ERROR=true|false). It prints one line per model (ready or FAILED) and a count;
  * with --exit-on-error it then exits 1 if any model failed, else it prints the URL it listens on (the
  * bound port with --port 0). SIGTERM or SIGINT stop accepting connections, let requests in flight
- * finish, release the models and exit 0.
+ * finish, release the models and exit 0. Errors no request owns (a user model's unawaited rejection,
+ * a throw from its timer) are logged and counted, and the server keeps serving (src/server/process-guard.ts).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { kDefaultHttpOptions, serve, type RunningServer } from '../server/http';
+import { guardProcess } from '../server/process-guard';
 import { ROUTER_DEFAULTS } from '../graph/router';
 import { buildRepositoryServer, disposeModels, REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { buildSpecServer } from './spec-server';
@@ -84,6 +86,8 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   if ((specFile === undefined) === (flags.modelRepository === undefined)) {
     throw new InvalidArgumentError('give either a graph spec file or --model-repository, not both or neither');
   }
+  // One model's stray rejection or timer throw is logged and counted, never the end of the others.
+  guardProcess({ error: (message) => console.error(`graphserve: ${message}`) });
   const graphServer = specFile
     ? await buildSpecServer({ spec: specFile, module: flags.module }, print)
     : await buildRepositoryServer(

@@ -18,6 +18,7 @@
  *   engine_rows_total{model}, engine_batch_runs_total{model, batch_size}, engine_queue_seconds_total{model},
  *   engine_compute_seconds_total{model}, engine_queued{model}, engine_in_flight{model}
  *                                              the native engine's stats for ONNX models (OnnxModelServer)
+ *   uncaught_errors_total{kind}                errors no request owned, survived (process-wide; see process-guard.ts)
  * `model` is the route key for requests under a router's model prefix, '' for other paths (health,
  * metadata, flows, unknown models, so that clients cannot grow the label set).
  */
@@ -43,8 +44,11 @@ interface EngineStep extends GraphStep {
 
 let processRegistry: Registry | undefined;
 
-/** The process-wide registry of prom-client's default metrics (created once, on first use). */
-function processMetrics(): Registry {
+/**
+ * The process-wide registry (created once, on first use): prom-client's default metrics, and process
+ * metrics registered by others (src/server/process-guard.ts). Merged into every server's answer.
+ */
+export function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
