@@ -15,12 +15,12 @@ import { buildStep } from '../graph/topology';
 import { FailedModel } from '../model/failed-model';
 import { readModelRepository, type ModelRepository, type RepositoryModel } from '../model/model-repository';
 import '../model/onnx-model-server';
-import { GraphServer } from '../server/graph-server';
+import { GraphServer, type GraphServerOptions } from '../server/graph-server';
 
 /** Receives the CLI's report lines (stdout in the CLI). */
 export type Print = (line: string) => void;
 
-export interface RepositoryServerOptions {
+export interface RepositoryServerOptions extends GraphServerOptions {
   modelRepository: string;
   /** A JS module whose exports are user classes, referred to by className in model-settings.json. */
   module?: string;
@@ -152,7 +152,7 @@ export async function buildRepositoryServer(options: RepositoryServerOptions, pr
   const router = new ModelRouter({ name: 'router', context, strictReadiness: options.strictReadiness });
   const entries = buildRouter(repo, router, namespace);
   await startRoutes(router);
-  const graphServer = new GraphServer(router, context);
+  const graphServer = new GraphServer(router, context, { requestTimeout: options.requestTimeout });
   await graphServer.waitForCompletion();
   const ready = entries.filter((entry) => reportModel(entry, router.routes.get(entry.key)!, print)).length;
   print(`${ready} of ${entries.length} model(s) ready from ${repo.dir}`);

@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseGraphText } from '../graph/flow-dict';
 import { functionFromDict } from '../graph/function';
-import type { GraphServer } from '../server/graph-server';
+import type { GraphServer, GraphServerOptions } from '../server/graph-server';
 import { loadNamespace, type Print } from './repository-server';
 
-export interface SpecServerOptions {
+export interface SpecServerOptions extends GraphServerOptions {
   /** Path of the JSON/YAML spec file. */
   spec: string;
   /** A JS module whose exports are the classes and functions the spec names. */
@@ -21,7 +21,7 @@ export async function buildSpecServer(options: SpecServerOptions, print: Print):
   const text = await readFile(options.spec, 'utf8');
   const fn = functionFromDict(parseGraphText(text));
   const namespace = loadNamespace(options.module);
-  const graphServer = await fn.toGraphServer({ namespace });
+  const graphServer = await fn.toGraphServer({ namespace, requestTimeout: options.requestTimeout });
   const kind = fn.spec?.kind ?? 'graph';
   const size =
     fn.spec && 'steps' in fn.spec ? `${fn.spec.steps.size} step(s)` : `${fn.spec?.routes.size ?? 0} route(s)`;

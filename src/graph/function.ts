@@ -3,7 +3,7 @@
  * Build it in-process with toMockServer() (tests) or toGraphServer(), or serve it over HTTP with serve().
  */
 import { InvalidOptionError } from '../errors';
-import { GraphServer } from '../server/graph-server';
+import { GraphServer, type GraphServerOptions } from '../server/graph-server';
 import { MockServer } from '../server/mock-server';
 import { createContext, type ServingLogger, type TrackingRecord } from './context';
 import { FlowSpec } from './flow-spec';
@@ -20,7 +20,8 @@ export interface FunctionOptions {
   parameters?: Record<string, unknown>;
 }
 
-export interface BuildOptions {
+/** How to build the graph, and the GraphServer's own options (requestTimeout). */
+export interface BuildOptions extends GraphServerOptions {
   /** Classes referred to by name in the specs (looked up before the registry). */
   namespace?: Namespace;
   /** Default: warnings and errors to the console. */
@@ -114,7 +115,7 @@ export class ServingFunction {
       monitor: options.monitor,
     });
     const root = await this.graph.build(options.namespace ?? {}, context);
-    return new GraphServer(root, context);
+    return new GraphServer(root, context, { requestTimeout: options.requestTimeout });
   }
 
   /** An in-process server for tests: `await server.test('/v2/models/m1/infer', { inputs: [5] })`. */

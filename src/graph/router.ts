@@ -3,11 +3,12 @@
  * (`<urlPrefix>/<model>[/versions/<v>][/<op>]`), health and server metadata; subclasses decide what
  * to do with the resolved route (ModelRouter: run that one model; VotingEnsemble, issue 5: run many).
  */
-import { ModelNotFoundError, NotFoundError, NotReadyError } from '../errors';
+import { MethodNotAllowedError, ModelNotFoundError, NotFoundError, NotReadyError } from '../errors';
 import type { Event } from '../server/event';
 import type { ServingContext } from './context';
 import { createContext } from './context';
 import { isPlainObject } from './paths';
+import { SERVER_NAME, SERVER_VERSION } from '../version';
 import type { GraphStep } from './step';
 
 export interface RouterOptions {
@@ -36,6 +37,12 @@ export const ROUTER_DEFAULTS = Object.freeze({
 
 /** Longest reason quoted per model in a not-ready answer (characters). */
 const READY_REASON_CHARS = 120;
+
+/** Protocol extensions the server implements, as named in server metadata (Triton's names). */
+export const SERVER_EXTENSIONS: readonly string[] = Object.freeze(['binary_tensor_data']);
+
+const GET_ONLY: readonly string[] = Object.freeze(['GET']);
+const GET_POST: readonly string[] = Object.freeze(['GET', 'POST']);
 
 /** What the URL (and, in stream mode, the body) selects. `model` undefined means "list the models". */
 export interface ResolvedRoute {
@@ -93,9 +100,51 @@ export abstract class BaseRouter implements GraphStep {
     await Promise.all([...this.routes.values()].map((step) => step.whenSettled?.()));
   }
 
-  /** `GET /` and `GET /<protocol>`: the server metadata (the router's class name, as MLRun). */
+  /**
+   * `GET /` and `GET /<protocol>`: the server metadata, as Triton and MLServer answer it: the server's
+   * own name and version, and the protocol extensions it implements. (MLRun answered the router's class
+   * name and the protocol name instead, which OIP clients cannot use.)
+   */
   serverMetadata(): { name: string; version: string; extensions: string[] } {
-    return { name: this.constructor.name, version: this.protocol, extensions: [] };
+    return { name: SERVER_NAME, version: SERVER_VERSION, extensions: [...SERVER_EXTENSIONS] };
+  }
+
+  /**
+   * The methods of a path (see GraphStep.allowedMethods): GET for health and server metadata; GET and
+   * POST for the model list and the root (stream mode); a model's paths as the model says.
+   */
+  allowedMethods(rawPath: string): readonly string[] {
+    const path = trimSlash(rawPath);
+    if (this.isProbePath(path)) return GET_ONLY;
+    if (path === '' || path === this.urlPrefix) return GET_POST;
+    const found = this.routeOfPath(path);
+    if (found === undefined) return [];
+    return found.step.allowedMethods?.(`/${found.subpath}`) ?? GET_POST;
+  }
+
+  /** The request timeout of the model a path names, when it has its own (GraphStep.requestTimeoutFor). */
+  requestTimeoutFor(rawPath: string): number | undefined {
+    const found = this.routeOfPath(trimSlash(rawPath));
+    if (found === undefined) return undefined;
+    const own = (found.step as { requestTimeout?: unknown }).requestTimeout;
+    return typeof own === 'number' ? own : found.step.requestTimeoutFor?.(`/${found.subpath}`);
+  }
+
+  /** The route step and sub-path a model path names; undefined for other paths and unknown models. */
+  private routeOfPath(path: string): { step: GraphStep; subpath: string } | undefined {
+    if (!path.startsWith(`${this.urlPrefix}/`)) return undefined;
+    const { model, subpath } = this.resolveRoute({ path } as Event, path);
+    if (model === undefined) return undefined;
+    try {
+      return { step: this.getRoute(model), subpath };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Health probes and server metadata: paths only GET answers. */
+  private isProbePath(path: string): boolean {
+    return path === `/${this.protocol}` || path === this.healthPrefix || path.startsWith(`${this.healthPrefix}/`);
   }
 
   /** The model list (`/v2/models`). */
@@ -108,6 +157,8 @@ export abstract class BaseRouter implements GraphStep {
     if (event.method === 'GET') {
       const answer = this.answerHealth(path);
       if (answer !== undefined) return answer;
+    } else if (this.isProbePath(path)) {
+      throw new MethodNotAllowedError(`${event.path} takes GET, not ${event.method}`, { allow: GET_ONLY });
     }
     if (path !== '' && path !== this.urlPrefix && !path.startsWith(`${this.urlPrefix}/`)) {
       throw new NotFoundError(`illegal path prefix ${event.path}, must start with ${this.urlPrefix}`);

@@ -24,6 +24,13 @@ export interface GraphStep {
    * A flow also drains the events still running after their response, then rejects with their errors.
    */
   whenSettled?(): Promise<void>;
+  /**
+   * The HTTP methods `path` answers (OPTIONS and 405 answers list them); an empty list when the path is
+   * not one of the step's. Without it, GET and POST.
+   */
+  allowedMethods?(path: string): readonly string[];
+  /** The request timeout of `path`'s model in seconds, when it has its own (see ModelServerOptions). */
+  requestTimeoutFor?(path: string): number | undefined;
 }
 
 /** Any class whose instances are steps; constructed with one options object (class args + injected keys). */

@@ -30,6 +30,8 @@ export interface ModelSettings {
   className?: string;
   /** Class arguments (read with getParam()). */
   parameters?: Record<string, unknown>;
+  /** This model's request timeout, seconds (0 = none); default the server's --request-timeout. */
+  requestTimeout?: number;
   /** Engine options (see bindings/options.ts): batching, executionProviders, intraOpThreads, … */
   [sessionOption: string]: unknown;
 }
@@ -57,7 +59,17 @@ export interface ModelRepository {
   failures: RepositoryFailure[];
 }
 
-const SETTING_KEYS = new Set<string>(['name', 'version', 'className', 'parameters', ...ONNX_SESSION_KEYS]);
+/** Settings that are model server options (constructor options, not class arguments). */
+const SERVER_KEYS = ['requestTimeout'] as const;
+
+const SETTING_KEYS = new Set<string>([
+  'name',
+  'version',
+  'className',
+  'parameters',
+  ...SERVER_KEYS,
+  ...ONNX_SESSION_KEYS,
+]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -86,6 +98,10 @@ export async function readSettings(path: string): Promise<ModelSettings> {
   if (settings['parameters'] !== undefined && !isRecord(settings['parameters'])) {
     throw new InvalidOptionError(`${path}: parameters must be an object`);
   }
+  const timeout = settings['requestTimeout'];
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {
+    throw new InvalidOptionError(`${path}: requestTimeout must be a number of seconds >= 0`);
+  }
   return settings as ModelSettings;
 }
 
@@ -103,7 +119,9 @@ async function readModel(dir: string, name: string, settings: ModelSettings): Pr
     throw new ModelLoadError(`${dir} has no ${MODEL_FILE} (and no className in ${SETTINGS_FILE})`);
   }
   const classArgs: Record<string, unknown> = { ...(settings.parameters ?? {}) };
-  for (const key of ONNX_SESSION_KEYS) if (settings[key] !== undefined) classArgs[key] = settings[key];
+  for (const key of [...SERVER_KEYS, ...ONNX_SESSION_KEYS]) {
+    if (settings[key] !== undefined) classArgs[key] = settings[key];
+  }
   return {
     key: name,
     dir,

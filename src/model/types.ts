@@ -84,6 +84,11 @@ export interface ModelServerOptions {
   resultPath?: string;
   /** Where http(s) models are downloaded; default `<tmpdir>/graphserve-models`. */
   modelCacheDir?: string;
+  /**
+   * Longest a request to this model may take, queueing included, seconds; 0 = no limit. Replaces the
+   * server's `requestTimeout` (GraphServerOptions) for this model's routes.
+   */
+  requestTimeout?: number;
   /** Injected by the graph. */
   context?: ServingContext;
   /** Any other key is a class argument, read with getParam(). */
@@ -107,5 +112,16 @@ export const MODEL_SERVER_OPTION_KEYS: readonly string[] = Object.freeze([
   'inputPath',
   'resultPath',
   'modelCacheDir',
+  'requestTimeout',
   'context',
 ]);
+
+/** What predict() and explain() get beside the request. */
+export interface PredictOptions {
+  /**
+   * Aborts when the request is given up (its timeout passed, or the client left): its answer is sent
+   * already and whatever predict() returns is dropped. Long work should stop when it fires; the
+   * built-in ONNX server takes its queued engine work back.
+   */
+  signal?: AbortSignal;
+}

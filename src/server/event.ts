@@ -17,6 +17,12 @@ export interface Event {
   body: unknown;
   /** The content type of `body`, lower-cased, without parameters. */
   contentType?: string;
+  /**
+   * Aborts when the event is given up: from a transport, when its client leaves; inside the graph, also
+   * when the request timeout passes or the server stops waiting (see GraphServer.run). Its reason is the
+   * GraphServeError the event was answered with.
+   */
+  signal?: AbortSignal;
   /** Set by error handlers in flows: the step that failed and its error. */
   origin_state?: string;
   error?: unknown;

@@ -2,8 +2,21 @@
  * GraphServer: one Event in, one EventResponse out. The single place request behaviour lives: the
  * HTTP layer, the mock server and the CLI build an Event and write back what run() answers, so they
  * all give the same answer for the same event.
+ *
+ * Every event has a bound: the request timeout (server-wide, or its model's own) covers queueing and
+ * the model's work; when it passes, or the transport's signal says the client left, or the server stops
+ * waiting (abortAll), the event is answered at once with that reason and its work is abandoned: the
+ * graph sees `event.signal` abort, and the ONNX engine takes queued work back.
  */
-import { toGraphServeError } from '../errors';
+import {
+  CancelledError,
+  GraphServeError,
+  MethodNotAllowedError,
+  NotFoundError,
+  ShuttingDownError,
+  TimeoutError,
+  toGraphServeError,
+} from '../errors';
 import { createContext, type ServingContext } from '../graph/context';
 import { isServingResponse } from '../graph/response';
 import type { GraphStep } from '../graph/step';
@@ -16,52 +29,143 @@ import { METRICS_PATH, ServerMetrics } from './metrics';
 export const EVENT_ID_HEADER = 'mlrun-event-id';
 export const EVENT_PATH_HEADER = 'mlrun-event-path';
 
+export interface GraphServerOptions {
+  /**
+   * Longest an event may take from arrival to answer, seconds: queueing and the model's work. 0 = no
+   * limit. A model's own `requestTimeout` replaces it on that model's routes. Expired: 504 GS_TIMEOUT.
+   */
+  requestTimeout?: number;
+}
+
+export const kDefaultGraphServerOptions: Readonly<Required<GraphServerOptions>> = Object.freeze({
+  requestTimeout: 60, // seconds; Triton and MLServer leave it to the client, KServe's default is 60
+});
+
+/** Methods a graph answers when it does not say (flows, plain steps). */
+const DEFAULT_METHODS: readonly string[] = Object.freeze(['GET', 'POST']);
+
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
 
 export class GraphServer {
   readonly context: ServingContext;
   /** Prometheus metrics of this server, answered at `GET /metrics` (see ./metrics.ts). */
   readonly metrics: ServerMetrics;
-  private inFlight = new Set<Promise<EventResponse>>();
+  readonly options: Readonly<Required<GraphServerOptions>>;
+  /** Events not answered yet, and what aborts each. */
+  private readonly inFlight = new Map<Promise<EventResponse>, AbortController>();
+  /** Work still running after its event was answered (timed out, cancelled): waitForCompletion waits for it. */
+  private readonly abandoned = new Set<Promise<unknown>>();
+  private stopping = false;
 
   /** `graph` must be built (postInit done): see ServingFunction.toGraphServer(). */
   constructor(
     readonly graph: GraphStep,
     context?: ServingContext,
+    options: GraphServerOptions = {},
   ) {
     this.context = context ?? createContext();
     this.metrics = new ServerMetrics(graph);
+    const requestTimeout = options.requestTimeout ?? kDefaultGraphServerOptions.requestTimeout;
+    if (!(requestTimeout >= 0)) throw new TypeError(`requestTimeout must be >= 0 seconds, got ${requestTimeout}`);
+    this.options = Object.freeze({ requestTimeout });
   }
 
-  /** Whether every model of the graph is ready. */
+  /** Whether every model of the graph is ready (and the server is not draining). */
   isReady(): boolean {
-    return this.graph.isReady?.() ?? true;
+    return !this.stopping && (this.graph.isReady?.() ?? true);
+  }
+
+  /** True once drain() was called: new events are refused with 503 GS_SHUTTING_DOWN. */
+  get draining(): boolean {
+    return this.stopping;
   }
 
   /**
    * Runs one event through the graph. Never rejects: failures answer with the error's status and
-   * `{error, code}` (plain errors thrown by user code are 500s). Called concurrently.
+   * `{error, code}` (plain errors thrown by user code are 500s). Called concurrently. `event.signal`
+   * (optional) gives the event up when it aborts (the client left): answered 499 GS_CANCELLED.
    */
   run(event: Event): Promise<EventResponse> {
-    const pending = event.method === 'GET' && event.path === METRICS_PATH ? this.scrape() : this.measure(event);
-    this.inFlight.add(pending);
-    void pending.finally(() => this.inFlight.delete(pending));
-    return pending;
+    const started = process.hrtime.bigint();
+    let answer: Promise<EventResponse>;
+    if (event.method === 'GET' && event.path === METRICS_PATH) {
+      answer = this.scrape();
+    } else if (event.method === 'OPTIONS') {
+      answer = Promise.resolve(this.answerOptions(event.path));
+    } else if (this.stopping) {
+      answer = Promise.resolve(errorResponse(new ShuttingDownError('the server is shutting down')));
+    } else {
+      answer = this.start(event);
+    }
+    return answer.then((response) => {
+      const path = event.headers[EVENT_PATH_HEADER] || event.path;
+      this.metrics.observe(path, response, Number(process.hrtime.bigint() - started) / 1e9);
+      return response;
+    });
   }
 
-  /** Resolves when every event in flight has been answered and background model loads have settled. */
+  /** Resolves when every event in flight has been answered, their work has ended, and background loads have settled. */
   async waitForCompletion(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.inFlight.size > 0 || this.abandoned.size > 0) {
+      await Promise.allSettled([...this.inFlight.keys(), ...this.abandoned]);
+    }
     await this.graph.whenSettled?.();
   }
 
-  /** Handles the event and records it in the request metrics (under the path the graph saw). */
-  private async measure(event: Event): Promise<EventResponse> {
-    const started = process.hrtime.bigint();
-    const response = await this.handle(event);
+  /**
+   * Starts draining: from now on new events are answered 503 GS_SHUTTING_DOWN (readiness included;
+   * `/metrics` still answers). Resolves when every event in flight has been answered.
+   */
+  async drain(): Promise<void> {
+    this.stopping = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.keys()]);
+  }
+
+  /** Answers every event in flight now with `reason` (default: shutting down); their work is abandoned. */
+  abortAll(reason: GraphServeError = new ShuttingDownError('the server stopped before the request finished')): void {
+    for (const controller of this.inFlight.values()) controller.abort(reason);
+  }
+
+  /** The request timeout of an event's route, in ms; 0 = none. */
+  private timeoutMs(event: Event): number {
     const path = event.headers[EVENT_PATH_HEADER] || event.path;
-    this.metrics.observe(path, response, Number(process.hrtime.bigint() - started) / 1e9);
-    return response;
+    return (this.graph.requestTimeoutFor?.(path) ?? this.options.requestTimeout) * 1000;
+  }
+
+  /** Runs an event with its bounds (see the file comment); resolves with the first of its answer or its abort. */
+  private start(event: Event): Promise<EventResponse> {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const timeoutMs = this.timeoutMs(event);
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(
+            () => controller.abort(new TimeoutError(`no answer within the request timeout (${timeoutMs / 1000} s)`)),
+            timeoutMs,
+          )
+        : undefined;
+    const clientGone = (): void =>
+      controller.abort(new CancelledError('the client closed the connection before the answer'));
+    event.signal?.addEventListener('abort', clientGone, { once: true });
+    const work = this.handle({ ...event, signal });
+    const answer = new Promise<EventResponse>((resolve) => {
+      void work.then(resolve);
+      signal.addEventListener('abort', () => resolve(errorResponse(toGraphServeError(signal.reason))), { once: true });
+    });
+    this.inFlight.set(answer, controller);
+    void answer.then(() => {
+      clearTimeout(timer);
+      event.signal?.removeEventListener('abort', clientGone);
+      this.inFlight.delete(answer);
+      if (signal.aborted) this.abandon(work);
+    });
+    return answer;
+  }
+
+  /** Keeps track of work whose event was answered without it, until it ends. */
+  private abandon(work: Promise<unknown>): void {
+    this.abandoned.add(work);
+    void work.finally(() => this.abandoned.delete(work));
   }
 
   /** `GET /metrics`: Prometheus text; a failure to collect answers 500 like any other error. */
@@ -71,8 +175,15 @@ export class GraphServer {
     } catch (err) {
       const error = toGraphServeError(err);
       this.context.logger.error(`metrics: ${error.message}`, { code: error.code });
-      return { status: error.status, headers: { ...JSON_HEADERS }, body: error.toJSON() };
+      return errorResponse(error);
     }
+  }
+
+  /** OPTIONS: 204 with the path's methods in Allow; 404 when no method is (the path is unknown). */
+  private answerOptions(path: string): EventResponse {
+    const allowed = this.graph.allowedMethods ? this.graph.allowedMethods(path) : DEFAULT_METHODS;
+    if (allowed.length === 0) return errorResponse(new NotFoundError(`no route for OPTIONS ${path}`));
+    return { status: 204, headers: { allow: [...allowed, 'OPTIONS'].join(', ') }, body: undefined };
   }
 
   private async handle(original: Event): Promise<EventResponse> {
@@ -83,8 +194,10 @@ export class GraphServer {
       return toResponse(await this.graph.doEvent(event));
     } catch (err) {
       const error = toGraphServeError(err);
-      if (error.status >= 500) this.context.logger.error(error.message, { code: error.code, path: original.path });
-      return { status: error.status, headers: { ...JSON_HEADERS }, body: error.toJSON() };
+      if (error.status >= 500 && !original.signal?.aborted) {
+        this.context.logger.error(error.message, { code: error.code, path: original.path });
+      }
+      return errorResponse(error);
     }
   }
 
@@ -99,6 +212,13 @@ export class GraphServer {
     if (Buffer.isBuffer(body) && headers['inference-header-content-length'] === undefined) body = { inputs: [body] };
     return { ...original, id, path, headers, body };
   }
+}
+
+/** The answer for an error: its status, `{error, code}`, and Allow for a 405. */
+export function errorResponse(error: GraphServeError): EventResponse {
+  const headers: Record<string, string> = { ...JSON_HEADERS };
+  if (error instanceof MethodNotAllowedError && error.allow.length > 0) headers['allow'] = error.allow.join(', ');
+  return { status: error.status, headers, body: error.toJSON() };
 }
 
 function toResponse(result: unknown): EventResponse {

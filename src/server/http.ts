@@ -3,11 +3,16 @@
  * GraphServer.run, and its EventResponse is written back as it is. Every path and method reaches
  * GraphServer, so routing, decoding, status codes and error bodies are the same as with the mock server.
  *
- * The body reaches GraphServer as the raw Buffer (any content type); decoding is GraphServer's
- * (src/protocol decodeBody). What fastify itself rejects (a body over `bodyLimit`, a broken
- * content-length, an unknown method) is answered in the same `{"error", "code"}` form.
+ * The body reaches GraphServer as the raw Buffer (any content type), after Content-Encoding (gzip,
+ * deflate, br) has been undone; the decoded size counts against `bodyLimit`. Responses are compressed for
+ * clients that send Accept-Encoding. What the HTTP stack rejects itself is answered in the same
+ * `{"error", "code"}` form (./http-errors.ts). A client that closes its connection before the answer
+ * aborts the event's signal, so queued work is dropped. Every wait has a bound: header and body read
+ * timeouts, idle keep-alive connections, the number of connections, and the drain on close().
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import compress from '@fastify/compress';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -15,12 +20,20 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import { BadRequestError, GraphServeError, NotFoundError, PayloadTooLargeError } from '../errors';
+import { InvalidOptionError, NotFoundError, type GraphServeError } from '../errors';
 import { stringifyJson } from '../protocol/json-text';
 import type { Event, EventResponse } from './event';
+import { Connections, drainServer, type Drainable } from './http-drain';
+import {
+  clientErrorHandler,
+  fromFastifyError,
+  invalidEncodedBody,
+  rejectExpectation,
+  unsupportedEncoding,
+} from './http-errors';
 
-/** What the HTTP layer needs from GraphServer: it never throws, errors come back as a status. */
-export interface EventRunner {
+/** What the HTTP layer needs from GraphServer: run() never throws, errors come back as a status. */
+export interface EventRunner extends Drainable {
   run(event: Event): Promise<EventResponse>;
 }
 
@@ -29,10 +42,25 @@ export interface HttpOptions {
   host?: string;
   /** TCP port; 0 = any free port (see `url` for the one bound). */
   port?: number;
-  /** Largest request body accepted, bytes; larger bodies get 413. */
+  /** Largest request body accepted, bytes, after Content-Encoding is undone; larger bodies get 413. */
   bodyLimit?: number;
   /** fastify's logger option: false, true, or pino options. */
   logger?: FastifyServerOptions['logger'];
+  /** Seconds a client has to send a request's headers; then 408 and the connection is closed. */
+  headersTimeout?: number;
+  /** Seconds a client has to send a whole request, headers and body; then 408. 0 = no limit. */
+  bodyTimeout?: number;
+  /** Seconds an idle keep-alive connection stays open. */
+  keepAliveTimeout?: number;
+  /** Open connections at most; connections beyond it are closed as they arrive. 0 = no limit. */
+  maxConnections?: number;
+  /**
+   * Seconds close() lets requests in flight finish (new ones are answered 503 meanwhile); then what is
+   * still running is answered 503 and every connection is closed.
+   */
+  drainTimeout?: number;
+  /** Compress responses (gzip, deflate, br) for clients that send Accept-Encoding. */
+  compression?: boolean;
 }
 
 export const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freeze({
@@ -40,16 +68,61 @@ export const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freez
   port: 8080,
   bodyLimit: 64 * 1024 * 1024, // bytes; Triton's HTTP default
   logger: false,
+  headersTimeout: 30, // seconds
+  bodyTimeout: 120, // seconds: a 64 MiB body over a slow link
+  keepAliveTimeout: 72, // seconds; longer than the 60 s idle timeout of common load balancers (fastify's default)
+  maxConnections: 4096,
+  drainTimeout: 30, // seconds; Triton's --exit-timeout-secs
+  compression: true,
 });
 
-/** A listening server. `close()` stops accepting, lets in-flight requests finish, then resolves. */
+/** Drain timing: quiet time before the listener closes, and idleness before a connection is closed (ms). */
+const SETTLE_MS = 250;
+
+/** Responses smaller than this are sent uncompressed, bytes. */
+const COMPRESS_THRESHOLD = 1024;
+
+/** A listening server. `close()` drains without losing a request (./http-drain.ts), then resolves. */
 export interface RunningServer {
   app: FastifyInstance;
+  /** A URL that reaches the server from this machine (127.0.0.1 when bound to every interface). */
   url: string;
+  /** The address actually bound, as a URL (e.g. http://0.0.0.0:8080). */
+  address: string;
   close(): Promise<void>;
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+
+type Resolved = Readonly<Required<HttpOptions>>;
+
+function seconds(name: string, value: number, min: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new InvalidOptionError(`${name} must be a number of seconds >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Merges `options` over the defaults and checks the timeouts; throws InvalidOptionError. */
+export function resolveHttpOptions(options: HttpOptions = {}): Resolved {
+  const o = { ...kDefaultHttpOptions };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) (o as Record<string, unknown>)[key] = value;
+  }
+  seconds('headersTimeout', o.headersTimeout, 0.001);
+  seconds('bodyTimeout', o.bodyTimeout, 0);
+  seconds('keepAliveTimeout', o.keepAliveTimeout, 0);
+  seconds('drainTimeout', o.drainTimeout, 0);
+  if (o.bodyTimeout > 0 && o.headersTimeout > o.bodyTimeout) {
+    throw new InvalidOptionError(
+      `headersTimeout (${o.headersTimeout} s) must not exceed bodyTimeout (${o.bodyTimeout} s)`,
+    );
+  }
+  if (!Number.isInteger(o.maxConnections) || o.maxConnections < 0) {
+    throw new InvalidOptionError(`maxConnections must be an integer >= 0, got ${String(o.maxConnections)}`);
+  }
+  return Object.freeze(o);
+}
 
 function headersOf(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
@@ -59,8 +132,8 @@ function headersOf(req: FastifyRequest): Record<string, string> {
   return out;
 }
 
-/** The Event for one HTTP request (see src/server/event.ts). */
-export function toEvent(req: FastifyRequest): Event {
+/** The Event for one HTTP request (see src/server/event.ts); `signal` aborts when the client leaves. */
+export function toEvent(req: FastifyRequest, signal?: AbortSignal): Event {
   const headers = headersOf(req);
   const url = req.raw.url ?? req.url;
   const query = url.indexOf('?');
@@ -73,6 +146,7 @@ export function toEvent(req: FastifyRequest): Event {
     body: req.body,
   };
   if (contentType) event.contentType = contentType;
+  if (signal) event.signal = signal;
   return event;
 }
 
@@ -91,31 +165,58 @@ function errorReply(reply: FastifyReply, err: GraphServeError): FastifyReply {
   return sendResponse(reply, { status: err.status, headers: {}, body: err.toJSON() });
 }
 
-/** Maps what fastify rejects before GraphServer runs to graphserve's error classes. */
-function fromFastifyError(err: FastifyError, bodyLimit: number): GraphServeError {
-  if (err instanceof GraphServeError) return err;
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
-    return new PayloadTooLargeError(`request body is larger than the limit of ${bodyLimit} bytes`);
-  }
-  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-    return new BadRequestError(err.message);
-  }
-  return new GraphServeError(`internal error: ${err.message}`);
+/** An AbortSignal that aborts when the response's connection closes before the response is complete. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** The Node server, with the read timeouts checked often enough to hold to the second. */
+function serverFactory(options: Resolved) {
+  const shortest = Math.min(options.headersTimeout, options.bodyTimeout || Infinity);
+  return (handler: Parameters<typeof createServer>[1]): Server => {
+    const server = createServer(
+      {
+        headersTimeout: options.headersTimeout * 1000,
+        requestTimeout: options.bodyTimeout * 1000,
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, (shortest * 1000) / 4)),
+      },
+      handler,
+    );
+    server.keepAliveTimeout = options.keepAliveTimeout * 1000;
+    if (options.maxConnections > 0) server.maxConnections = options.maxConnections;
+    server.on('checkExpectation', rejectExpectation);
+    return server;
+  };
 }
 
 /** Builds the fastify app without listening (use `app.inject()` in tests). */
 export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): FastifyInstance {
-  const bodyLimit = options.bodyLimit ?? kDefaultHttpOptions.bodyLimit;
-  const app = Fastify({ logger: options.logger ?? kDefaultHttpOptions.logger, bodyLimit });
-  // Draining: once close() starts, responses to requests still in flight ask the client to close the
-  // connection, so that keep-alive connections do not hold the shutdown until their idle timeout.
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
+  const o = resolveHttpOptions(options);
+  const app = Fastify({
+    logger: o.logger,
+    bodyLimit: o.bodyLimit,
+    serverFactory: serverFactory(o),
+    clientErrorHandler,
+    forceCloseConnections: false, // close() drains connections itself (./http-drain.ts)
+    return503OnClosing: false,
   });
+  if (o.compression) {
+    void app.register(compress, {
+      global: true,
+      threshold: COMPRESS_THRESHOLD,
+      encodings: ['gzip', 'deflate', 'br'],
+      requestEncodings: ['gzip', 'deflate', 'br'],
+      onUnsupportedRequestEncoding: unsupportedEncoding,
+      onInvalidRequestPayload: invalidEncodedBody,
+    });
+  }
+  // Draining: once close() starts, every response asks the client to close its connection.
   app.addHook('onSend', async (_req, reply, payload) => {
-    if (closing) reply.header('connection', 'close');
+    if (graphServer.draining === true) reply.header('connection', 'close');
     return payload;
   });
   app.removeAllContentTypeParsers();
@@ -123,22 +224,37 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
   app.route({
     method: METHODS,
     url: '*',
-    handler: async (req, reply) => sendResponse(reply, await graphServer.run(toEvent(req))),
+    handler: async (req, reply) => sendResponse(reply, await graphServer.run(toEvent(req, clientGone(reply)))),
   });
   app.setNotFoundHandler((req, reply) =>
     errorReply(reply, new NotFoundError(`no route for ${req.method} ${req.url.split('?')[0]}`)),
   );
-  app.setErrorHandler((err: FastifyError, _req, reply) => errorReply(reply, fromFastifyError(err, bodyLimit)));
+  app.setErrorHandler((err: FastifyError, _req, reply) => errorReply(reply, fromFastifyError(err, o.bodyLimit)));
   return app;
+}
+
+/** `host:port` as a URL host, brackets around IPv6. */
+function urlHost(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Builds the app and listens; resolves once bound, with the URL actually bound (port 0 picks one). */
 export async function serve(graphServer: EventRunner, options: HttpOptions = {}): Promise<RunningServer> {
-  const app = buildApp(graphServer, options);
-  const host = options.host ?? kDefaultHttpOptions.host;
-  await app.listen({ host, port: options.port ?? kDefaultHttpOptions.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return { app, url: `http://${shownHost}:${port}`, close: () => app.close() };
+  const o = resolveHttpOptions(options);
+  const app = buildApp(graphServer, o);
+  const connections = new Connections(app.server);
+  await app.listen({ host: o.host, port: o.port });
+  const bound = app.server.address();
+  const host = typeof bound === 'object' && bound !== null ? bound.address : o.host;
+  const port = typeof bound === 'object' && bound !== null ? bound.port : o.port;
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= drainServer(app.server, connections, graphServer, {
+      drainTimeout: o.drainTimeout,
+      settleMs: SETTLE_MS,
+    }).then(() => app.close());
+    return closing;
+  };
+  return { app, url: `http://${urlHost(reachable, port)}`, address: `http://${urlHost(host, port)}`, close };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   BadRequestError,
   MockServerError,
@@ -8,6 +10,11 @@ import {
   type Event,
   type ModelRequest,
 } from '../../src';
+
+/** package.json's version, read here as a client would see it. */
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/;
 
@@ -111,7 +118,8 @@ describe('mock server: routing', () => {
 
   it('answers server metadata and liveness', async () => {
     const server = await threeModels();
-    const meta = { name: 'ModelRouter', version: 'v2', extensions: [] };
+    // OIP server metadata: the server's own name and version (MLRun answered the router class and 'v2').
+    const meta = { name: 'graphserve', version: PACKAGE_VERSION, extensions: ['binary_tensor_data'] };
     expect(await server.test('/v2')).toEqual(meta);
     expect(await server.test('/')).toEqual(meta);
     expect(await server.test('/v2/health/live')).toEqual({ live: true });
@@ -204,14 +212,19 @@ describe('mock server: errors', () => {
     expect(err.body).toEqual({ error: 'exactly one input, please', code: 'GS_BAD_REQUEST' });
   });
 
-  it('rejects a request without inputs, and an infer GET without a body', async () => {
+  it('rejects a request without inputs, and answers an infer GET with 405', async () => {
     const server = await threeModels();
     const missing = await failure(server.test('/v2/models/m1/infer', { data: [1] }));
     expect(missing.status).toBe(400);
     expect((missing.body as { error: string }).error).toBe('Expected key "inputs" in request body');
     const notList = await failure(server.test('/v2/models/m1/infer', { inputs: 5 }));
     expect((notList.body as { error: string }).error).toBe('Expected "inputs" to be a list');
-    expect((await failure(server.test('/v2/models/m1/infer'))).status).toBe(400);
+    const get = await failure(server.test('/v2/models/m1/infer'));
+    expect(get.status).toBe(405);
+    expect(get.body).toEqual({
+      error: 'operation infer of model m1 takes POST, not GET',
+      code: 'GS_METHOD_NOT_ALLOWED',
+    });
   });
 
   it('rejects malformed JSON text with 400', async () => {

@@ -1,0 +1,136 @@
+/**
+ * The options of `graphserve serve`: each flag, its environment variable and its default (the defaults
+ * are the libraries' own, declared once in kDefaultHttpOptions and kDefaultGraphServerOptions), and the
+ * conversion of parsed flags into the HTTP and GraphServer options.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { kDefaultGraphServerOptions, type GraphServerOptions } from '../server/graph-server';
+import { kDefaultHttpOptions, type HttpOptions } from '../server/http';
+
+export const STRICT_READINESS_ENV = 'GRAPHSERVE_STRICT_READINESS';
+export const EXIT_ON_ERROR_ENV = 'GRAPHSERVE_EXIT_ON_ERROR';
+
+/** What commander parses for `serve` (camelCase flag names). */
+export interface ServeFlags {
+  modelRepository?: string;
+  module?: string;
+  host: string;
+  port: number;
+  bodyLimit: number;
+  requestTimeout: number;
+  drainTimeout: number;
+  headersTimeout: number;
+  bodyTimeout: number;
+  keepAliveTimeout: number;
+  maxConnections: number;
+  strictReadiness?: boolean;
+  exitOnError?: boolean;
+}
+
+function integer(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+/** Seconds, decimals allowed (0.5), at least `min`. */
+function seconds(name: string, min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value.trim()) || n < min) {
+      throw new InvalidArgumentError(`${name} must be a number of seconds >= ${min}`);
+    }
+    return n;
+  };
+}
+
+/** A boolean flag: its command-line value, else its environment variable ('true' | 'false'), else `fallback`. */
+export function flagOrEnv(value: boolean | undefined, env: string, fallback: boolean): boolean {
+  if (value !== undefined) return value;
+  const text = (process.env[env] ?? '').trim().toLowerCase();
+  if (text === '') return fallback;
+  if (text !== 'true' && text !== 'false') throw new InvalidArgumentError(`${env} must be true or false, not ${text}`);
+  return text === 'true';
+}
+
+/** Adds every option of `serve` to `command`. */
+export function addServeOptions(command: Command): Command {
+  const http = kDefaultHttpOptions;
+  const option = (flags: string, description: string, env: string): Option =>
+    new Option(flags, description).env(`GRAPHSERVE_${env}`);
+  return command
+    .addOption(option('--model-repository <dir>', 'folder with one sub-folder per model', 'MODEL_REPOSITORY'))
+    .addOption(option('--module <file>', 'JS module exporting user model classes', 'MODULE'))
+    .addOption(option('--host <host>', 'interface to listen on', 'HOST').default(http.host))
+    .addOption(
+      option('--port <port>', 'TCP port; 0 = any free port', 'PORT')
+        .argParser(integer('port', 0, 65535))
+        .default(http.port),
+    )
+    .addOption(
+      option('--body-limit <bytes>', 'largest request body, after decompression', 'BODY_LIMIT')
+        .argParser(integer('body limit', 1, Number.MAX_SAFE_INTEGER))
+        .default(http.bodyLimit),
+    )
+    .addOption(
+      option(
+        '--request-timeout <seconds>',
+        'longest a request may take, queueing included; 0 = none',
+        'REQUEST_TIMEOUT',
+      )
+        .argParser(seconds('request timeout', 0))
+        .default(kDefaultGraphServerOptions.requestTimeout),
+    )
+    .addOption(
+      option('--drain-timeout <seconds>', 'on SIGTERM, longest wait for requests in flight', 'DRAIN_TIMEOUT')
+        .argParser(seconds('drain timeout', 0))
+        .default(http.drainTimeout),
+    )
+    .addOption(
+      option('--headers-timeout <seconds>', "longest wait for a request's headers", 'HEADERS_TIMEOUT')
+        .argParser(seconds('headers timeout', 0.001))
+        .default(http.headersTimeout),
+    )
+    .addOption(
+      option('--body-timeout <seconds>', 'longest wait for a whole request; 0 = none', 'BODY_TIMEOUT')
+        .argParser(seconds('body timeout', 0))
+        .default(http.bodyTimeout),
+    )
+    .addOption(
+      option('--keep-alive-timeout <seconds>', 'how long an idle connection stays open', 'KEEP_ALIVE_TIMEOUT')
+        .argParser(seconds('keep-alive timeout', 0))
+        .default(http.keepAliveTimeout),
+    )
+    .addOption(
+      option('--max-connections <n>', 'open connections at most; 0 = no limit', 'MAX_CONNECTIONS')
+        .argParser(integer('max connections', 0, 1_000_000))
+        .default(http.maxConnections),
+    )
+    .addOption(new Option('--strict-readiness', `ready when every model is (default; env ${STRICT_READINESS_ENV})`))
+    .addOption(new Option('--no-strict-readiness', 'ready when at least one model is'))
+    .addOption(new Option('--exit-on-error', `exit 1 after the report if any model failed (env ${EXIT_ON_ERROR_ENV})`))
+    .addOption(new Option('--no-exit-on-error', 'serve the models that loaded (default)'));
+}
+
+/** The HTTP server's options from the flags. */
+export function httpOptionsOf(flags: ServeFlags): HttpOptions {
+  return {
+    host: flags.host,
+    port: flags.port,
+    bodyLimit: flags.bodyLimit,
+    drainTimeout: flags.drainTimeout,
+    headersTimeout: flags.headersTimeout,
+    bodyTimeout: flags.bodyTimeout,
+    keepAliveTimeout: flags.keepAliveTimeout,
+    maxConnections: flags.maxConnections,
+  };
+}
+
+/** GraphServer's options from the flags. */
+export function graphServerOptionsOf(flags: ServeFlags): GraphServerOptions {
+  return { requestTimeout: flags.requestTimeout };
+}
