@@ -7,7 +7,13 @@ export type { Event, EventResponse } from './server/event';
 export type { InferRequest, InferResponse, NamedTensor, RequestedOutput, Parameters } from './protocol/types';
 export * from './model';
 export * from './graph';
-export { GraphServer, EVENT_ID_HEADER, EVENT_PATH_HEADER } from './server/graph-server';
+export {
+  GraphServer,
+  EVENT_ID_HEADER,
+  EVENT_PATH_HEADER,
+  kDefaultGraphServerOptions,
+  type GraphServerOptions,
+} from './server/graph-server';
 export { MockServer, MockServerError, type TestOptions } from './server/mock-server';
 export { guardProcess, type UncaughtKind } from './server/process-guard';
 export * from './graph/ensemble';

@@ -10,4 +10,5 @@ export type {
   FeatureSpec,
   LoadMode,
   ModelServerOptions,
+  PredictOptions,
 } from './types';

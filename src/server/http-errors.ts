@@ -65,12 +65,18 @@ export function rejectExpectation(req: IncomingMessage, res: ServerResponse): vo
 }
 
 /** Maps what fastify rejects before GraphServer runs to graphserve's error classes. */
-export function fromFastifyError(err: FastifyError, bodyLimit: number): GraphServeError {
+export function fromFastifyError(
+  err: FastifyError,
+  bodyLimit: number,
+  req?: { headers: Record<string, unknown> },
+): GraphServeError {
   if (err instanceof GraphServeError) return err;
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
     return new PayloadTooLargeError(`request body is larger than the limit of ${bodyLimit} bytes`);
   }
   if (err.statusCode === 415) return new UnsupportedMediaTypeError(err.message);
+  // @fastify/compress marks the stream errors of a body that does not decode (zlib's, keeping its message).
+  if ('decompressError' in err) return undecodable(req?.headers['content-encoding'], err.message);
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     return new BadRequestError(err.message);
   }
@@ -84,7 +90,6 @@ export function unsupportedEncoding(encoding: string): GraphServeError {
   );
 }
 
-/** @fastify/compress's hook for a body that does not decode with its Content-Encoding. */
-export function invalidEncodedBody(encoding: string, _request: unknown, error: Error): GraphServeError {
-  return new BadRequestError(`the request body is not valid ${encoding} data: ${error.message}`);
+function undecodable(encoding: unknown, detail: string): GraphServeError {
+  return new BadRequestError(`the request body is not valid ${String(encoding ?? 'encoded')} data (${detail})`);
 }

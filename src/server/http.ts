@@ -24,13 +24,7 @@ import { InvalidOptionError, NotFoundError, type GraphServeError } from '../erro
 import { stringifyJson } from '../protocol/json-text';
 import type { Event, EventResponse } from './event';
 import { Connections, drainServer, type Drainable } from './http-drain';
-import {
-  clientErrorHandler,
-  fromFastifyError,
-  invalidEncodedBody,
-  rejectExpectation,
-  unsupportedEncoding,
-} from './http-errors';
+import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
 
 /** What the HTTP layer needs from GraphServer: run() never throws, errors come back as a status. */
 export interface EventRunner extends Drainable {
@@ -211,7 +205,6 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
       encodings: ['gzip', 'deflate', 'br'],
       requestEncodings: ['gzip', 'deflate', 'br'],
       onUnsupportedRequestEncoding: unsupportedEncoding,
-      onInvalidRequestPayload: invalidEncodedBody,
     });
   }
   // Draining: once close() starts, every response asks the client to close its connection.
@@ -219,17 +212,20 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
     if (graphServer.draining === true) reply.header('connection', 'close');
     return payload;
   });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.route({
-    method: METHODS,
-    url: '*',
-    handler: async (req, reply) => sendResponse(reply, await graphServer.run(toEvent(req, clientGone(reply)))),
+  // Registered after compression, so that its decoding and encoding hooks apply to the route.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.route({
+      method: METHODS,
+      url: '*',
+      handler: async (req, reply) => sendResponse(reply, await graphServer.run(toEvent(req, clientGone(reply)))),
+    });
   });
   app.setNotFoundHandler((req, reply) =>
     errorReply(reply, new NotFoundError(`no route for ${req.method} ${req.url.split('?')[0]}`)),
   );
-  app.setErrorHandler((err: FastifyError, _req, reply) => errorReply(reply, fromFastifyError(err, o.bodyLimit)));
+  app.setErrorHandler((err: FastifyError, req, reply) => errorReply(reply, fromFastifyError(err, o.bodyLimit, req)));
   return app;
 }
 
