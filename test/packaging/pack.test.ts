@@ -218,3 +218,48 @@ function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
     expect(await exited).toBe(0);
   }, 420_000);
 });
+
+/** Resolves when `child` and everything holding its output pipes (the server it launched) have exited. */
+function pipesClosed(child: ChildProcess, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still running ${timeoutMs} ms after SIGTERM`)), timeoutMs);
+    child.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+describe('launchers pass SIGTERM on to the server', () => {
+  let launcher: ChildProcess | undefined;
+
+  afterEach(() => {
+    if (launcher && launcher.exitCode === null) launcher.kill('SIGKILL');
+  });
+
+  it.each([
+    ['npm start', 'npm', ['start']],
+    ['npx graphserve serve', 'npx', ['graphserve', 'serve', '--model-repository', 'examples/models']],
+  ])(
+    '%s: the server drains and exits when npm gets SIGTERM',
+    async (_name, cmd, args) => {
+      launcher = spawn(cmd, args, {
+        cwd: ROOT,
+        env: cleanEnv({ GRAPHSERVE_HOST: '127.0.0.1', GRAPHSERVE_PORT: '0' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      launcher.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      launcher.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      const closed = pipesClosed(launcher, 170_000);
+      const url = await listeningUrl(launcher, 150_000);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/); // the address actually bound, port 0 resolved
+      expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200);
+      launcher.kill('SIGTERM'); // npm itself, not the server
+      await closed;
+      expect(output).toContain('graphserve: stopped');
+      await expect(fetch(`${url}/v2/health/live`)).rejects.toThrow();
+    },
+    180_000,
+  );
+});
