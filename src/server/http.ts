@@ -73,8 +73,8 @@ export const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freez
 /** Drain timing: quiet time before the listener closes, and idleness before a connection is closed (ms). */
 const SETTLE_MS = 250;
 
-/** Responses smaller than this are sent uncompressed, bytes. */
-const COMPRESS_THRESHOLD = 1024;
+/** Responses smaller than this are sent uncompressed, bytes: none, as Triton (the client asked). */
+const COMPRESS_THRESHOLD = 0;
 
 /** A listening server. `close()` drains without losing a request (./http-drain.ts), then resolves. */
 export interface RunningServer {
