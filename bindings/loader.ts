@@ -51,10 +51,11 @@ export interface Addon {
   /** Test hook: forces the copying output path (as under a V8 sandbox). */
   setExternalBuffersAllowed(allowed: boolean): void;
   /**
-   * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened; null when
-   * it is not strictly an array of numbers (native/json_numbers.h).
+   * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened, with the
+   * length of the arrays at each depth in `dims`; null when it is not strictly an array of numbers,
+   * regularly nested (native/json_numbers.h).
    */
-  parseJsonNumbers(text: Uint8Array, start: number): { values: Float64Array; end: number } | null;
+  parseJsonNumbers(text: Uint8Array, start: number): { values: Float64Array; dims: number[]; end: number } | null;
 }
 
 interface RawAddon {

@@ -133,12 +133,12 @@ export class InferenceSession {
       const forget = (): void => signal.removeEventListener('abort', cancel);
       running.then(forget, forget);
     }
-    return running.then((outs) => {
-      const result: Record<string, Tensor> = {};
-      for (const o of outs)
-        result[o.name] = { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData };
-      return result;
-    });
+    // fromEntries defines own properties: an output named '__proto__' stays an output.
+    return running.then((outs) =>
+      Object.fromEntries(
+        outs.map((o) => [o.name, { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData }]),
+      ),
+    );
   }
 
   stats(): SessionStats {
@@ -169,7 +169,7 @@ export class InferenceSession {
     const out: NativeTensor[] = [];
     let rows: number | undefined;
     for (const info of this.inputs) {
-      const t = inputs[info.name];
+      const t = Object.hasOwn(inputs, info.name) ? inputs[info.name] : undefined; // never an inherited member
       if (t === undefined) throw new InvalidTensorError(`missing input '${info.name}'`);
       checkTensor(info, t);
       if (this.batching) {
@@ -196,7 +196,11 @@ function toInfo(i: { name: string; datatype: string; onnxType: string; shape: nu
   };
 }
 
-/** Checks one tensor against what the model declares; throws InvalidTensorError saying what is wrong. */
+/**
+ * Checks one tensor against what the model declares; throws InvalidTensorError saying what is wrong.
+ * A dynamic dimension must be at least 1: empty tensors (a 0 where the model does not declare one,
+ * e.g. an empty batch) are refused before they reach ONNX Runtime.
+ */
 export function checkTensor(info: TensorInfo, t: Tensor): void {
   const where = `input '${info.name}'`;
   if (t === null || typeof t !== 'object') throw new InvalidTensorError(`${where} must be a tensor object`);
@@ -220,6 +224,12 @@ export function checkTensor(info: TensorInfo, t: Tensor): void {
     if (declared >= 0 && d !== declared) {
       throw new InvalidTensorError(
         `${where}: dimension ${i} must be ${declared} (model shape [${info.shape.join(', ')}]), got ${d}`,
+      );
+    }
+    // Operators disagree on empty tensors (some fail, some answer empty), and a batch would mix them.
+    if (declared < 0 && d === 0) {
+      throw new InvalidTensorError(
+        `${where}: dimension ${i} is 0 (shape [${t.shape.join(', ')}]); empty tensors are not accepted`,
       );
     }
   });

@@ -32,19 +32,25 @@ Napi::Value SetExternalBuffersAllowed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// parseJsonNumbers(text: Uint8Array, start): {values: Float64Array, end} | null (see json_numbers.h).
+// parseJsonNumbers(text: Uint8Array, start): {values: Float64Array, dims: number[], end} | null
+// (see json_numbers.h).
 Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint8Array text = info[0].As<Napi::Uint8Array>();
   const size_t start = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
   if (start >= text.ByteLength() || text.Data()[start] != '[') return env.Null();
   std::vector<double> values;
+  std::vector<int64_t> dims;
   size_t end = 0;
-  if (!ParseJsonNumbers(text.Data(), text.ByteLength(), start, &values, &end)) return env.Null();
+  if (!ParseJsonNumbers(text.Data(), text.ByteLength(), start, &values, &dims, &end)) return env.Null();
   Napi::Float64Array array = Napi::Float64Array::New(env, values.size());
   std::copy(values.begin(), values.end(), array.Data());
+  Napi::Array js_dims = Napi::Array::New(env, dims.size());
+  for (size_t i = 0; i < dims.size(); ++i)
+    js_dims.Set(i, Napi::Number::New(env, static_cast<double>(dims[i])));
   Napi::Object out = Napi::Object::New(env);
   out.Set("values", array);
+  out.Set("dims", js_dims);
   out.Set("end", Napi::Number::New(env, static_cast<double>(end)));
   return out;
 }

@@ -1,6 +1,6 @@
-// ParseJsonNumbers: reads one JSON array of numbers (nested arrays allowed, flattened in order) from
-// UTF-8 text, strictly by JSON's grammar. Used by the OIP JSON fast path (bindings/json-numbers.ts):
-// std::from_chars is several times faster than building JS numbers with JSON.parse.
+// ParseJsonNumbers: reads one JSON array of numbers, flat or nested, from UTF-8 text, strictly by JSON's
+// grammar, with its nesting. Used by the OIP JSON fast path (src/protocol/fast-json.ts): std::from_chars
+// is several times faster than building JS numbers with JSON.parse.
 #pragma once
 
 #include <cstddef>
@@ -9,10 +9,16 @@
 
 namespace graphserve {
 
-// `text[start]` must be '['. On success returns true, fills `values` and sets `*end` one past the
-// matching ']'. Returns false on anything that is not a well-formed array of numbers (a string, true,
-// null, a missing comma, out-of-range values …): the caller then falls back to a full JSON parser.
+// Deepest nesting read; deeper arrays are left to the full parser (which refuses them).
+constexpr size_t kMaxJsonNumbersDepth = 64;
+
+// `text[start]` must be '['. On success returns true, fills `values` with the numbers in order (nested
+// arrays flattened), `dims` with the length of the arrays at each depth (outermost first: [2, 3] for
+// [[1,2,3],[4,5,6]]) and sets `*end` one past the matching ']'. Returns false on anything that is not a
+// well-formed, regularly nested array of numbers (a string, true, null, a missing comma, out-of-range
+// values, arrays of different lengths at one depth, numbers beside arrays, more than
+// kMaxJsonNumbersDepth levels …): the caller then falls back to a full JSON parser.
 bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vector<double>* values,
-                      size_t* end);
+                      std::vector<int64_t>* dims, size_t* end);
 
 }  // namespace graphserve

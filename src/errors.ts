@@ -5,6 +5,7 @@
  *
  * HTTP answers `{"error": message, "code": code}` with `status`.
  */
+import { readdirSync } from 'node:fs';
 
 export class GraphServeError extends Error {
   /** Stable, documented identifier; never changes between releases. */
@@ -17,8 +18,9 @@ export class GraphServeError extends Error {
     this.name = new.target.name;
   }
 
+  /** The answer's body; the message has file paths redacted (see redactMessage), logs keep it whole. */
   toJSON(): { error: string; code: string } {
-    return { error: this.message, code: this.code };
+    return { error: redactMessage(this.message), code: this.code };
   }
 }
 
@@ -198,6 +200,47 @@ export const errorClasses = {
 } as const;
 
 export type ErrorClassName = keyof typeof errorClasses;
+
+/**
+ * An absolute path: a '/' at the start or after white space, a quote, '(', '[', '=' or ',' (never the
+ * path part of a URL, which follows a host or a ':'), then path characters, not ending in '.'; and the
+ * ':line' or ':line:column' of a source location, with one space after it.
+ */
+const ABSOLUTE_PATH = /(^|[\s'"`([=,])(\/[^\s'"`()[\]{},;:]*[^\s'"`()[\]{},;:.])(:\d+(?::\d+)? ?)?/g;
+
+/** A file name's extension: a dot, a letter, then up to 7 letters or digits ('1.0' is not one). */
+const EXTENSION = /\.[A-Za-z][A-Za-z0-9]{0,7}$/;
+
+let rootNames: ReadonlySet<string> | undefined;
+
+/** The names at this machine's file system root (read once), e.g. tmp, home, usr. */
+function isRootName(name: string): boolean {
+  if (rootNames === undefined) {
+    try {
+      rootNames = new Set(readdirSync('/'));
+    } catch {
+      rootNames = new Set();
+    }
+  }
+  return rootNames.has(name);
+}
+
+/**
+ * A message with file system details taken out, for answers to clients: a source location (an absolute
+ * path with a line number, e.g. ORT's '/onnxruntime_src/onnxruntime/core/providers/cpu/nn/conv.cc:123')
+ * is removed, and an absolute file path (its last part has an extension, or its first part is a folder at
+ * this machine's root) is replaced by its base name ('/tmp/x/iris/model.onnx' -> 'model.onnx'). URLs and
+ * URL paths such as '/v2/models/iris/infer' are kept.
+ */
+export function redactMessage(message: string): string {
+  return message.replace(ABSOLUTE_PATH, (match: string, before: string, path: string, line?: string) => {
+    const parts = path.split('/').filter((p) => p !== '');
+    if (parts.length < 2) return match;
+    if (line !== undefined) return before;
+    const base = parts[parts.length - 1]!;
+    return EXTENSION.test(base) || isRootName(parts[0]!) ? `${before}${base}` : match;
+  });
+}
 
 /** Turns anything thrown into a GraphServeError (user code may throw strings or plain Errors). */
 export function toGraphServeError(err: unknown): GraphServeError {

@@ -126,7 +126,8 @@ export class OnnxModelServer extends V2ModelServer {
 
   /** OIP dialect: inputs by name; outputs as NamedTensors in the model's output order. */
   private async runTensors(session: InferenceSession, inputs: NamedTensor[]): Promise<NamedTensor[]> {
-    const feeds: Record<string, Tensor> = {};
+    // No prototype: an input named '__proto__' is a key like any other (and reported as unknown).
+    const feeds: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
     for (const t of inputs) feeds[t.name] = { datatype: t.datatype, shape: t.shape, data: t.data };
     const results = await session.run(feeds);
     return session.outputs

@@ -14,7 +14,13 @@ import { createContext, type ServingContext } from '../graph/context';
 import { getIn, isPlainObject, updateIn } from '../graph/paths';
 import { ServingResponse } from '../graph/response';
 import type { GraphStep } from '../graph/step';
-import { decodeInferRequest, encodeInferResponse, isTensorList, isTensorRequest } from '../protocol';
+import {
+  checkOutputTensors,
+  decodeInferRequest,
+  encodeInferResponse,
+  isTensorRequest,
+  looksLikeTensorList,
+} from '../protocol';
 import type { InferRequest, InferResponse } from '../protocol/types';
 import type { Event } from '../server/event';
 import { buildEnvelope, checkInputs, dictInputsToLists, formatTimestamp, nowMillis } from './envelope';
@@ -95,14 +101,19 @@ export class V2ModelServer implements GraphStep {
   /**
    * Runs inference. Called once per request after validate(), only when the model is ready, and
    * concurrently for concurrent requests. Gets the request as sent (MLRun style) or decoded typed
-   * tensors (OIP style). Its return value becomes `outputs` unchanged; a NamedTensor list is answered
-   * as OIP outputs. A throw answers with the error's status (500 for plain errors).
+   * tensors (OIP style). Its return value becomes `outputs` unchanged; a list of objects that all have
+   * name, datatype, shape and data is answered as OIP outputs (data typed, or plain lists converted to
+   * the datatype; an invalid one answers 500 naming the output). A throw answers with the error's status
+   * (500 for plain errors).
    */
   predict(_request: ModelRequest): unknown {
     throw new ModelError(`${this.constructor.name} does not implement predict()`);
   }
 
-  /** Like predict(), for the explain operation; the response has no timestamp. */
+  /**
+   * Like predict(), for the explain operation; the response has no timestamp. A class that does not
+   * override it has no explain operation: it answers 404.
+   */
   explain(_request: ModelRequest): unknown {
     throw new ModelError(`${this.constructor.name} does not implement explain()`);
   }
@@ -229,7 +240,12 @@ export class V2ModelServer implements GraphStep {
   private async dispatch(event: Event, body: unknown, call: Call): Promise<unknown> {
     const { op } = call;
     if (PREDICT_OPS.includes(op)) return this.runPipeline(body, call, 'predict');
-    if (op === 'explain') return this.runPipeline(body, call, 'explain');
+    if (op === 'explain') {
+      if (this.explain === V2ModelServer.prototype.explain) {
+        throw new NotFoundError(`model ${this.name} has no explain operation`);
+      }
+      return this.runPipeline(body, call, 'explain');
+    }
     if (op === 'ready') {
       if (event.method !== 'GET')
         throw new MethodNotAllowedError(`model operation ready needs GET, not ${event.method}`);
@@ -262,7 +278,7 @@ export class V2ModelServer implements GraphStep {
       this.track(request, undefined, call, err);
       throw err;
     }
-    if (isTensorList(outputs)) return this.answerTensors(request, outputs, call);
+    if (looksLikeTensorList(outputs)) return this.answerTensors(request, checkOutputTensors(outputs, this.name), call);
     const timestamp = kind === 'predict' ? formatTimestamp(call.started) : undefined;
     const envelope = buildEnvelope({ id: call.id, name: this.name, version: this.version, outputs }, timestamp);
     const response = await this.postprocess(envelope);

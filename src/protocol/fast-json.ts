@@ -9,7 +9,8 @@
  * undefined and the caller parses the whole body as usual, so errors and results are parseJson's.
  * Integer datatypes never take this path: their data is read exactly by parseJson (./json-text.ts),
  * INT64 values beyond 2^53 included, while the addon reads every number as a double.
- * Flattening drops one check: nested data is not checked against the shape's nesting, only its count.
+ * Nested data keeps the usual check: the addon reports the nesting (and refuses ragged arrays), and data
+ * nested otherwise than its input's shape goes the usual way, which rejects it.
  */
 import { loadAddon } from '../../bindings/loader';
 import { parseJson } from './json-text';
@@ -20,7 +21,13 @@ export const FAST_JSON_MIN_BYTES = 16 * 1024;
 const KEY = Buffer.from('"data"');
 const PLACEHOLDER = '\u0000graphserve:';
 
-type NumberParser = (text: Uint8Array, start: number) => { values: Float64Array; end: number } | null;
+interface NumberArray {
+  values: Float64Array;
+  /** Length of the arrays at each depth: [n] for flat data, the shape for nested data. */
+  dims: number[];
+}
+
+type NumberParser = (text: Uint8Array, start: number) => (NumberArray & { end: number }) | null;
 
 let parser: NumberParser | null | undefined;
 
@@ -41,9 +48,9 @@ function skipSpace(buf: Buffer, i: number): number {
 }
 
 /** Splits out every `"data": [numbers]` array; undefined when a "data" array is not all numbers. */
-function extract(buf: Buffer, parse: NumberParser): { text: string; arrays: Float64Array[] } | undefined {
+function extract(buf: Buffer, parse: NumberParser): { text: string; arrays: NumberArray[] } | undefined {
   const parts: Buffer[] = [];
-  const arrays: Float64Array[] = [];
+  const arrays: NumberArray[] = [];
   let last = 0;
   let pos = buf.indexOf(KEY);
   while (pos !== -1) {
@@ -54,7 +61,7 @@ function extract(buf: Buffer, parse: NumberParser): { text: string; arrays: Floa
         const found = parse(buf, i);
         if (found === null) return undefined;
         parts.push(buf.subarray(last, i), Buffer.from(JSON.stringify(`${PLACEHOLDER}${arrays.length}`)));
-        arrays.push(found.values);
+        arrays.push({ values: found.values, dims: found.dims });
         last = i = found.end;
       }
     }
@@ -65,18 +72,27 @@ function extract(buf: Buffer, parse: NumberParser): { text: string; arrays: Floa
   return { text: Buffer.concat(parts).toString('utf8'), arrays };
 }
 
-/** Puts each array back as typed data; false when a placeholder is anywhere but an FP32/FP64 input's data. */
-function restore(body: unknown, arrays: Float64Array[]): boolean {
+/** Whether data read with `dims` is flat, or nested exactly as `shape` (as the usual path requires). */
+function nestedAsShape(dims: readonly number[], shape: unknown): boolean {
+  if (dims.length === 1) return true; // flat: its length is checked against the shape later
+  return Array.isArray(shape) && shape.length === dims.length && dims.every((d, i) => d === shape[i]);
+}
+
+/**
+ * Puts each array back as typed data; false when a placeholder is anywhere but an FP32/FP64 input's data,
+ * or data is nested otherwise than its input's shape (the usual path then says what is wrong).
+ */
+function restore(body: unknown, arrays: NumberArray[]): boolean {
   const inputs = (body as { inputs?: unknown } | null)?.inputs;
   if (!Array.isArray(inputs)) return false;
   let restored = 0;
   for (const input of inputs as Array<Record<string, unknown>>) {
     const data = input?.['data'];
     if (typeof data !== 'string' || !data.startsWith(PLACEHOLDER)) continue;
-    const values = arrays[Number(data.slice(PLACEHOLDER.length))];
-    if (values === undefined) return false;
-    if (input['datatype'] === 'FP64') input['data'] = values;
-    else if (input['datatype'] === 'FP32') input['data'] = Float32Array.from(values);
+    const found = arrays[Number(data.slice(PLACEHOLDER.length))];
+    if (found === undefined || !nestedAsShape(found.dims, input['shape'])) return false;
+    if (input['datatype'] === 'FP64') input['data'] = found.values;
+    else if (input['datatype'] === 'FP32') input['data'] = Float32Array.from(found.values);
     else return false;
     restored++;
   }

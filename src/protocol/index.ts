@@ -1,11 +1,17 @@
 /**
  * Protocol codecs: the Open Inference Protocol in JSON and Triton's binary tensor extension.
  * GraphServer calls decodeBody → isTensorRequest → decodeInferRequest on the way in, and
- * isTensorList → encodeInferResponse on the way out.
+ * looksLikeTensorList → checkOutputTensors → encodeInferResponse on the way out.
  */
 export { decodeBody } from './body';
 export { isTensorRequest, decodeInferRequest, checkShape, MAX_ELEMENTS } from './request';
-export { isTensorList, encodeInferResponse, type EncodedResponse } from './response';
+export {
+  isTensorList,
+  looksLikeTensorList,
+  checkOutputTensors,
+  encodeInferResponse,
+  type EncodedResponse,
+} from './response';
 export { tensorFromNested } from './nested';
 export { elementsFromJson, elementsToJson } from './elements';
 export { elementsFromBinary, elementsToBinary, HEADER_LENGTH } from './binary';

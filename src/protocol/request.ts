@@ -18,13 +18,11 @@ import {
 import { BadRequestError, InvalidTensorError } from '../errors';
 import { binaryDataSize, elementsFromBinary, isRawBytes } from './binary';
 import { describe, elementsFromJson } from './elements';
+import { MAX_DEPTH, flattenRegular } from './nesting';
 import type { InferRequest, NamedTensor, Parameters, RequestedOutput } from './types';
 
 /** Largest dimension and element count accepted in a request (2^31, as the engine). */
 export const MAX_ELEMENTS = 2 ** 31;
-
-/** Deepest nesting accepted in JSON tensor data. */
-const MAX_DEPTH = 64;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -52,9 +50,12 @@ function checkParameters(value: unknown, where: string): Parameters | undefined 
   return value as Parameters;
 }
 
-/** Validates a shape: integers from 0 to 2^31, at most 2^31 elements in all. */
+/** Validates a shape: at most MAX_DEPTH integers from 0 to 2^31, at most 2^31 elements in all. */
 export function checkShape(shape: unknown, where: string): number[] {
   if (!Array.isArray(shape)) throw new InvalidTensorError(`${where}: shape must be a list of integers`);
+  if (shape.length > MAX_DEPTH) {
+    throw new InvalidTensorError(`${where}: shape has ${shape.length} dimensions, more than ${MAX_DEPTH}`);
+  }
   shape.forEach((d: unknown, i) => {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > MAX_ELEMENTS) {
       throw new InvalidTensorError(`${where}: shape[${i}] must be an integer from 0 to 2^31, got ${describe(d)}`);
@@ -67,22 +68,17 @@ export function checkShape(shape: unknown, where: string): number[] {
   return shape as number[];
 }
 
-/** Flattens nested JSON data (row-major); flat data is returned as is. */
-export function flatten(data: readonly unknown[], where: string): readonly unknown[] {
+/**
+ * Flattens JSON data (row-major): flat data is returned as is, nested data must be nested exactly as
+ * `shape` (OIP allows either, nothing in between).
+ */
+export function flatten(data: readonly unknown[], shape: readonly number[], where: string): readonly unknown[] {
   if (!data.some(Array.isArray)) return data;
-  const out: unknown[] = [];
-  const walk = (items: readonly unknown[], depth: number): void => {
-    if (depth > MAX_DEPTH) throw new InvalidTensorError(`${where}: data is nested more than ${MAX_DEPTH} deep`);
-    for (const v of items) {
-      if (Array.isArray(v)) walk(v, depth + 1);
-      else out.push(v);
-    }
-  };
-  walk(data, 1);
-  return out;
+  return flattenRegular(data, shape, where, `data is neither flat nor nested as the shape [${shape.join(', ')}]`);
 }
 
-function decodeData(t: Record<string, unknown>, datatype: Datatype, count: number, where: string): TensorData {
+function decodeData(t: Record<string, unknown>, datatype: Datatype, shape: number[], where: string): TensorData {
+  const count = elementCount(shape);
   const binary = t['binary'];
   if (binary !== undefined) {
     if (!isRawBytes(binary)) throw new InvalidTensorError(`${where}: binary must be a Buffer of raw bytes`);
@@ -105,7 +101,7 @@ function decodeData(t: Record<string, unknown>, datatype: Datatype, count: numbe
     return typed;
   }
   if (!Array.isArray(data)) throw new InvalidTensorError(`${where}: data must be a list`);
-  const flat = flatten(data, where);
+  const flat = flatten(data, shape, where);
   if (flat.length !== count) {
     throw new InvalidTensorError(`${where}: shape holds ${count} elements but the data has ${flat.length}`);
   }
@@ -127,7 +123,7 @@ function decodeInput(t: unknown, index: number): NamedTensor {
   }
   const shape = checkShape(t['shape'], where);
   const parameters = checkParameters(t['parameters'], where);
-  const data = decodeData(t, datatype, elementCount(shape), where);
+  const data = decodeData(t, datatype, shape, where);
   const tensor: NamedTensor = { name, datatype, shape, data };
   if (parameters !== undefined) tensor.parameters = parameters;
   return tensor;

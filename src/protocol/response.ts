@@ -6,10 +6,18 @@
  * and the request parameter `binary_data_output` is true. When `request.outputs` lists outputs, only
  * those are returned, in that order; naming an output the model does not have is a BadRequestError.
  */
-import { isDatatype, matchesDatatype } from '../../bindings/datatypes';
-import { BadRequestError, ModelError } from '../errors';
+import {
+  DATATYPES,
+  DATATYPE_INFO,
+  type TensorData,
+  elementCount,
+  isDatatype,
+  matchesDatatype,
+} from '../../bindings/datatypes';
+import { BadRequestError, InvalidTensorError, ModelError } from '../errors';
 import { HEADER_LENGTH, elementsToBinary } from './binary';
-import { elementsToJson } from './elements';
+import { describe, elementsFromJson, elementsToJson } from './elements';
+import { checkShape, flatten } from './request';
 import { stringifyJson } from './json-text';
 import type { InferRequest, InferResponse, NamedTensor, Parameters } from './types';
 
@@ -34,6 +42,73 @@ export function isTensorList(value: unknown): value is NamedTensor[] {
         matchesDatatype((t as NamedTensor).datatype, (t as NamedTensor).data),
     )
   );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * True when a predict result is meant as OIP outputs: a non-empty list of objects that all have name,
+ * datatype, shape and data. Such a result goes through checkOutputTensors, never into an MLRun envelope.
+ */
+export function looksLikeTensorList(value: unknown): value is Record<string, unknown>[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((t: unknown) => isRecord(t) && 'name' in t && 'datatype' in t && 'shape' in t && 'data' in t)
+  );
+}
+
+function outputTensor(t: Record<string, unknown>, index: number, model: string): NamedTensor {
+  const name = t['name'];
+  if (typeof name !== 'string' || name === '') {
+    throw new ModelError(`model ${model}: output ${index} has no name (a non-empty string)`);
+  }
+  const where = `model ${model}: output '${name}'`;
+  const datatype = t['datatype'];
+  if (!isDatatype(datatype)) {
+    throw new ModelError(`${where}: unknown datatype ${describe(datatype)}; known: ${DATATYPES.join(', ')}`);
+  }
+  const shape = checkShape(t['shape'], where);
+  const count = elementCount(shape);
+  const given = t['data'];
+  let data: TensorData;
+  if (matchesDatatype(datatype, given)) {
+    data = given as TensorData;
+    if (data.length !== count) {
+      throw new ModelError(`${where}: shape [${shape.join(', ')}] holds ${count} elements, data has ${data.length}`);
+    }
+  } else if (Array.isArray(given)) {
+    const flat = flatten(given, shape, where);
+    if (flat.length !== count) {
+      throw new ModelError(`${where}: shape [${shape.join(', ')}] holds ${count} elements, data has ${flat.length}`);
+    }
+    data = elementsFromJson(datatype, flat, where);
+  } else {
+    const expected = datatype === 'BYTES' ? 'Buffers' : DATATYPE_INFO[datatype].array!.name;
+    throw new ModelError(`${where}: ${datatype} data must be a list or ${expected}, got ${describe(given)}`);
+  }
+  const tensor: NamedTensor = { name, datatype, shape, data };
+  if (isRecord(t['parameters'])) tensor.parameters = t['parameters'] as Parameters;
+  return tensor;
+}
+
+/**
+ * The OIP outputs of a predict result that looksLikeTensorList, each checked: a known datatype, a valid
+ * shape, data of the datatype's in-memory form or a plain JSON list (flat or nested as the shape,
+ * converted as request data is) holding exactly the shape's element count of valid values. Any mismatch
+ * is a ModelError (500) naming the model and the output: the model broke its contract, not the client.
+ */
+export function checkOutputTensors(outputs: readonly Record<string, unknown>[], model: string): NamedTensor[] {
+  return outputs.map((t, i) => {
+    try {
+      return outputTensor(t, i, model);
+    } catch (err) {
+      if (err instanceof InvalidTensorError) throw new ModelError(err.message, { cause: err });
+      throw err;
+    }
+  });
 }
 
 function truthy(value: unknown): boolean | undefined {

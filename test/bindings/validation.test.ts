@@ -55,6 +55,16 @@ describe('input validation before the engine', () => {
       /dimension 0 must be an integer/,
     ],
     [
+      'an empty batch',
+      { a: fp32([0, 3], []), b: fp32([0, 3], []) },
+      /input 'a': dimension 0 is 0 \(shape \[0, 3\]\); empty tensors are not accepted/,
+    ],
+    [
+      'an input named __proto__ beside the real ones',
+      Object.defineProperty({ a: b, b }, '__proto__', { value: b, enumerable: true }) as Record<string, Tensor>,
+      /unknown input '__proto__'/,
+    ],
+    [
       'inputs that disagree on the batch dimension',
       { a: fp32([2, 3], [1, 2, 3, 4, 5, 6]), b },
       /disagree on the batch dimension/,
@@ -64,6 +74,12 @@ describe('input validation before the engine', () => {
     expect(err).toBeInstanceOf(InvalidTensorError);
     expect((err as InvalidTensorError).status).toBe(400);
     expect((err as Error).message).toMatch(message);
+  });
+
+  it('never takes an inherited member for an input', async () => {
+    const inputs = Object.create({ b }) as Record<string, Tensor>;
+    inputs['a'] = b;
+    await expect(add.run(inputs)).rejects.toThrow(/missing input 'b'/);
   });
 
   it('rejects a shape that differs from a fixed-batch model', async () => {

@@ -1,6 +1,6 @@
 import { FAST_JSON_MIN_BYTES, parseLargeInferJson } from '../../src/protocol/fast-json';
 import { decodeBody, decodeInferRequest } from '../../src/protocol';
-import { BadRequestError } from '../../src/errors';
+import { BadRequestError, InvalidTensorError } from '../../src/errors';
 import { loadAddon } from '../../bindings/loader';
 
 const N = 8192; // elements: bodies well over FAST_JSON_MIN_BYTES
@@ -13,6 +13,17 @@ function body(obj: unknown): Buffer {
   const buf = Buffer.from(JSON.stringify(obj));
   expect(buf.length).toBeGreaterThan(FAST_JSON_MIN_BYTES);
   return buf;
+}
+
+/** `flat` nested as `shape` (row-major). */
+function nest(flat: number[], shape: number[]): unknown[] {
+  let level: unknown[] = flat;
+  for (let d = shape.length - 1; d > 0; d--) {
+    const next: unknown[] = [];
+    for (let i = 0; i < level.length; i += shape[d]!) next.push(level.slice(i, i + shape[d]!));
+    level = next;
+  }
+  return level;
 }
 
 /** The request the usual path (JSON.parse, then decodeInferRequest) gives. */
@@ -63,6 +74,28 @@ describe('the fast path for large OIP JSON bodies', () => {
     expect(decodeBody(buf, {})).toEqual(JSON.parse(buf.toString('utf8')));
   });
 
+  it('keeps data nested exactly as its shape on the fast path', () => {
+    const buf = body({
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [4, 2, N / 8], data: nest(values(N), [4, 2, N / 8]) }],
+    });
+    const fast = parseLargeInferJson(buf) as { inputs: Array<{ data: unknown }> };
+    expect(fast).toBeDefined();
+    expect(decodeInferRequest(fast).inputs[0]!.data).toEqual(Float32Array.from(values(N)));
+  });
+
+  it.each<[string, number[], unknown]>([
+    ['ragged rows whose count matches the shape', [2, N / 2], [values(N / 2 - 1), values(N / 2 + 1)]],
+    ['nesting of another shape with the same count', [4, N / 4], nest(values(N), [2, 2, N / 4])],
+    ['numbers beside lists', [N / 2, 2], [...values(N - 2), [1, 2]]],
+  ])('sends %s the usual way, which rejects it with 400', (_what, shape, data) => {
+    const buf = body({ inputs: [{ name: 'x', datatype: 'FP32', shape, data }] });
+    expect(parseLargeInferJson(buf)).toBeUndefined();
+    expect(() => decodeInferRequest(decodeBody(buf, {}))).toThrow(InvalidTensorError);
+    expect(() => decodeInferRequest(decodeBody(buf, {}))).toThrow(
+      `input 'x': data is neither flat nor nested as the shape [${shape.join(', ')}]`,
+    );
+  });
+
   it('leaves a key that merely contains "data" to the usual parser', () => {
     const buf = body({ 'foo"data': values(N), inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [1] }] });
     expect(parseLargeInferJson(buf)).toBeUndefined();
@@ -87,10 +120,34 @@ describe('the addon number reader', () => {
   const { parseJsonNumbers } = loadAddon();
   const read = (s: string) => parseJsonNumbers(Buffer.from(s), 0);
 
-  it('flattens nested arrays and reports where the array ends', () => {
-    const r = read('[[1, 2], [3, [4]], []] ,');
-    expect(Array.from(r!.values)).toEqual([1, 2, 3, 4]);
-    expect(r!.end).toBe(22);
+  it('flattens nested arrays, reports their nesting and where the array ends', () => {
+    const text = '[[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]] , [0]';
+    const r = read(text);
+    expect(Array.from(r!.values)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(r!.dims).toEqual([2, 3, 2]);
+    expect(r!.end).toBe(text.indexOf(' ,'));
+  });
+
+  it.each<[string, number[]]>([
+    ['[1, 2, 3]', [3]],
+    ['[]', [0]],
+    ['[[], []]', [2, 0]],
+    ['[[[1]]]', [1, 1, 1]],
+  ])('reports the nesting of %s as %j', (text, dims) => {
+    expect(read(text)!.dims).toEqual(dims);
+  });
+
+  it.each([
+    '[[1, 2], [3]]',
+    '[[1, 2], 3]',
+    '[1, [2]]',
+    '[[], [1]]',
+    '[[1], []]',
+    '[[[1]], [2]]',
+    '[[1, 2], [3, [4]], []]',
+    `${'['.repeat(65)}1${']'.repeat(65)}`,
+  ])('refuses %s, which is not nested regularly (or too deep)', (text) => {
+    expect(read(text)).toBeNull();
   });
 
   it.each([
