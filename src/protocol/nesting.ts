@@ -45,6 +45,18 @@ export function flattenRegular(value: unknown, shape: readonly number[], where: 
     }
     if (!Array.isArray(v)) return fail('is a scalar', `a list of ${shape[depth]}`);
     if (v.length !== shape[depth]) fail(`has ${v.length} items`, String(shape[depth]));
+    if (depth === shape.length - 1) {
+      // the innermost lists, where the scalars are: one loop, no call per element
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (Array.isArray(item)) {
+          at.push(i);
+          fail('is a list', 'a scalar');
+        }
+        out.push(item);
+      }
+      return;
+    }
     for (let i = 0; i < v.length; i++) {
       at.push(i);
       walk(v[i], depth + 1);
