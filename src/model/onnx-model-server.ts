@@ -17,13 +17,13 @@
  */
 import type { Tensor } from '../../bindings/datatypes';
 import type { SessionOptions } from '../../bindings/options';
-import { InferenceSession, type TensorInfo } from '../../bindings/session';
+import { InferenceSession, type RunOptions, type TensorInfo } from '../../bindings/session';
 import { BadRequestError, NotReadyError } from '../errors';
 import { registerClass } from '../graph/registry';
 import { isTensorList, tensorFromNested } from '../protocol';
 import { elementsToJson } from '../protocol/elements';
 import type { NamedTensor } from '../protocol/types';
-import type { ModelMetadata, ModelRequest, ModelServerOptions } from './types';
+import type { ModelMetadata, ModelRequest, ModelServerOptions, PredictOptions } from './types';
 import { V2ModelServer } from './v2-model-server';
 
 /** The session option keys read with getParam(), passed to InferenceSession.create as they are. */
@@ -55,6 +55,11 @@ function nest(flat: readonly unknown[], shape: readonly number[]): unknown {
     level = next;
   }
   return level;
+}
+
+/** The engine's run options for a predict call: its signal takes queued work back when the request is given up. */
+function runOptions(options: PredictOptions): RunOptions {
+  return options.signal === undefined ? {} : { signal: options.signal };
 }
 
 function tensorMeta(info: TensorInfo): { name: string; datatype: string; shape: number[] } {
@@ -89,14 +94,14 @@ export class OnnxModelServer extends V2ModelServer {
     this.model = this.session;
   }
 
-  override async predict(request: ModelRequest): Promise<unknown> {
+  override async predict(request: ModelRequest, options: PredictOptions = {}): Promise<unknown> {
     const session = this.requireSession();
     if (session.inputs.length === 0 && request.inputs.length > 0) {
       throw new BadRequestError(`model ${this.name} takes no inputs; send {"inputs": []}`);
     }
-    if (isTensorList(request.inputs)) return this.runTensors(session, request.inputs);
-    if (request.inputs.length === 0) return this.runTensors(session, []);
-    return this.runPlain(session, request.inputs);
+    if (isTensorList(request.inputs)) return this.runTensors(session, request.inputs, options);
+    if (request.inputs.length === 0) return this.runTensors(session, [], options);
+    return this.runPlain(session, request.inputs, options);
   }
 
   override metadata(): ModelMetadata {
@@ -125,18 +130,22 @@ export class OnnxModelServer extends V2ModelServer {
   }
 
   /** OIP dialect: inputs by name; outputs as NamedTensors in the model's output order. */
-  private async runTensors(session: InferenceSession, inputs: NamedTensor[]): Promise<NamedTensor[]> {
+  private async runTensors(
+    session: InferenceSession,
+    inputs: NamedTensor[],
+    options: PredictOptions,
+  ): Promise<NamedTensor[]> {
     // No prototype: an input named '__proto__' is a key like any other (and reported as unknown).
     const feeds: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
     for (const t of inputs) feeds[t.name] = { datatype: t.datatype, shape: t.shape, data: t.data };
-    const results = await session.run(feeds);
+    const results = await session.run(feeds, runOptions(options));
     return session.outputs
       .filter((info) => results[info.name] !== undefined)
       .map((info) => ({ name: info.name, ...results[info.name]! }));
   }
 
   /** MLRun dialect: the whole `inputs` list is the one input tensor. */
-  private async runPlain(session: InferenceSession, inputs: unknown[]): Promise<unknown> {
+  private async runPlain(session: InferenceSession, inputs: unknown[], options: PredictOptions): Promise<unknown> {
     if (session.inputs.length !== 1) {
       const names = session.inputs.map((i) => i.name).join(', ');
       throw new BadRequestError(
@@ -148,7 +157,7 @@ export class OnnxModelServer extends V2ModelServer {
       throw new BadRequestError(`input '${info.name}' has ONNX type ${info.onnxType}, which graphserve cannot feed`);
     }
     const tensor = tensorFromNested(inputs, info.datatype, `input '${info.name}'`);
-    const results = await session.run({ [info.name]: tensor });
+    const results = await session.run({ [info.name]: tensor }, runOptions(options));
     const lists = session.outputs.map((o) => {
       const t = results[o.name]!;
       return [o.name, nest(elementsToJson(t.datatype, t.data).data, t.shape)] as const;

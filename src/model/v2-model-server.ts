@@ -25,7 +25,15 @@ import type { InferRequest, InferResponse } from '../protocol/types';
 import type { Event } from '../server/event';
 import { buildEnvelope, checkInputs, dictInputsToLists, formatTimestamp, nowMillis } from './envelope';
 import { resolveModelPath } from './get-model';
-import type { LoadMode, ModelFiles, ModelMetadata, ModelRequest, ModelServerOptions, ModelSpec } from './types';
+import type {
+  LoadMode,
+  ModelFiles,
+  ModelMetadata,
+  ModelRequest,
+  ModelServerOptions,
+  ModelSpec,
+  PredictOptions,
+} from './types';
 import { MODEL_SERVER_DEFAULTS, MODEL_SERVER_OPTION_KEYS } from './types';
 
 const PREDICT_OPS = Object.freeze(['predict', 'infer', 'predict_dict', 'infer_dict']);
@@ -37,7 +45,15 @@ interface Call {
   started: number;
   /** Set when the request came in the OIP tensor dialect. */
   inferRequest?: InferRequest;
+  /** The event's signal: aborts when the request is given up (see PredictOptions). */
+  signal?: AbortSignal;
 }
+
+/** The methods of each kind of model path (see allowedMethods). */
+const POST_ONLY: readonly string[] = Object.freeze(['POST']);
+const GET_ONLY: readonly string[] = Object.freeze(['GET']);
+const MODEL_ROOT: readonly string[] = Object.freeze(['GET', 'POST']);
+const ANY_METHOD: readonly string[] = Object.freeze(['GET', 'POST', 'PUT', 'DELETE', 'PATCH']);
 
 export class V2ModelServer implements GraphStep {
   /** The model name (the part before ':' of the key). */
@@ -49,6 +65,8 @@ export class V2ModelServer implements GraphStep {
   readonly loadMode: LoadMode;
   readonly inputPath: string | undefined;
   readonly resultPath: string | undefined;
+  /** This model's own request timeout, seconds (see ModelServerOptions.requestTimeout). */
+  readonly requestTimeout: number | undefined;
   readonly context: ServingContext;
   /** The loaded model object: set it in load(), or pass `model` to the constructor. */
   model: unknown;
@@ -75,6 +93,7 @@ export class V2ModelServer implements GraphStep {
     this.loadMode = options.loadMode ?? MODEL_SERVER_DEFAULTS.loadMode;
     this.inputPath = options.inputPath;
     this.resultPath = options.resultPath;
+    this.requestTimeout = checkTimeout(options.requestTimeout);
     this.modelCacheDir = options.modelCacheDir ?? MODEL_SERVER_DEFAULTS.modelCacheDir;
     this.context = options.context ?? createContext();
     this.model = options.model;
@@ -105,8 +124,9 @@ export class V2ModelServer implements GraphStep {
    * name, datatype, shape and data is answered as OIP outputs (data typed, or plain lists converted to
    * the datatype; an invalid one answers 500 naming the output). A throw answers with the error's status
    * (500 for plain errors).
+   * `options.signal` aborts when the request is given up (timeout, client gone): stop work early then.
    */
-  predict(_request: ModelRequest): unknown {
+  predict(_request: ModelRequest, _options?: PredictOptions): unknown {
     throw new ModelError(`${this.constructor.name} does not implement predict()`);
   }
 
@@ -114,7 +134,7 @@ export class V2ModelServer implements GraphStep {
    * Like predict(), for the explain operation; the response has no timestamp. A class that does not
    * override it has no explain operation: it answers 404.
    */
-  explain(_request: ModelRequest): unknown {
+  explain(_request: ModelRequest, _options?: PredictOptions): unknown {
     throw new ModelError(`${this.constructor.name} does not implement explain()`);
   }
 
@@ -232,13 +252,34 @@ export class V2ModelServer implements GraphStep {
     const body = getIn(event.body, this.inputPath);
     const { op, id } = resolveOperation(event, body);
     const call: Call = { id, op, started: nowMillis() };
+    if (event.signal !== undefined) call.signal = event.signal;
     const result = await this.dispatch(event, body, call);
     if (result instanceof ServingResponse || !this.resultPath) return result;
     return updateIn(event.body, this.resultPath, result);
   }
 
+  /**
+   * The methods a model path answers: inference operations POST, `ready` GET, the model itself GET
+   * (metadata) and POST (inference, as MLRun), a custom `op_<name>` any; none for an unknown operation.
+   */
+  allowedMethods(path: string): readonly string[] {
+    const op = path.replace(/^\/+|\/+$/g, '');
+    if (PREDICT_OPS.includes(op) || op === 'explain') return POST_ONLY;
+    if (op === 'ready') return GET_ONLY;
+    if (op === '') return MODEL_ROOT;
+    return /^\w+$/.test(op) && typeof (this as unknown as Record<string, unknown>)[`op_${op}`] === 'function'
+      ? ANY_METHOD
+      : [];
+  }
+
   private async dispatch(event: Event, body: unknown, call: Call): Promise<unknown> {
     const { op } = call;
+    const pathOp = event.path.replace(/^\/+|\/+$/g, '');
+    const methods = this.allowedMethods(pathOp);
+    if (methods.length > 0 && !methods.includes(event.method)) {
+      const what = pathOp ? `operation ${pathOp} of model ${this.name}` : `model ${this.name}`;
+      throw new MethodNotAllowedError(`${what} takes ${methods.join(' or ')}, not ${event.method}`, { allow: methods });
+    }
     if (PREDICT_OPS.includes(op)) return this.runPipeline(body, call, 'predict');
     if (op === 'explain') {
       if (this.explain === V2ModelServer.prototype.explain) {
@@ -247,12 +288,13 @@ export class V2ModelServer implements GraphStep {
       return this.runPipeline(body, call, 'explain');
     }
     if (op === 'ready') {
-      if (event.method !== 'GET')
-        throw new MethodNotAllowedError(`model operation ready needs GET, not ${event.method}`);
       this.assertReady();
       return { name: this.name, ready: true };
     }
-    if (op === '' && event.method === 'GET') return this.metadata();
+    if (op === '' && event.method === 'GET') {
+      if (this.error !== undefined) this.assertReady(); // a failed load: 503 with its reason, not empty metadata
+      return this.metadata();
+    }
     const custom = /^\w+$/.test(op) ? (this as unknown as Record<string, unknown>)[`op_${op}`] : undefined;
     if (typeof custom === 'function') return (custom as (e: Event) => unknown).call(this, event);
     throw new NotFoundError(`illegal model operation ${op}, method=${event.method}`);
@@ -273,7 +315,8 @@ export class V2ModelServer implements GraphStep {
     request = await this.runValidate(request, call.op);
     let outputs: unknown;
     try {
-      outputs = kind === 'predict' ? await this.predict(request) : await this.explain(request);
+      const options: PredictOptions = call.signal === undefined ? {} : { signal: call.signal };
+      outputs = kind === 'predict' ? await this.predict(request, options) : await this.explain(request, options);
     } catch (err) {
       this.track(request, undefined, call, err);
       throw err;
@@ -341,6 +384,14 @@ export class V2ModelServer implements GraphStep {
       this.context.logger.warn(`tracking failed for model ${this.name}`, { error: String(err) });
     }
   }
+}
+
+function checkTimeout(seconds: unknown): number | undefined {
+  if (seconds === undefined) return undefined;
+  if (typeof seconds !== 'number' || !(seconds >= 0) || !Number.isFinite(seconds)) {
+    throw new InvalidOptionError(`requestTimeout must be a number of seconds >= 0, got ${JSON.stringify(seconds)}`);
+  }
+  return seconds;
 }
 
 /** Splits 'name:version'. */
