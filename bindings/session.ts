@@ -5,6 +5,7 @@
  * `run` never blocks the JS thread: the request is copied into the engine's queue, a scheduler thread
  * of the addon forms batches and runs them, and the promise settles from a thread-safe function.
  */
+import type { Cancellation } from '../src/cancellation';
 import { BadRequestError, CancelledError, DisposedError, InvalidOptionError, InvalidTensorError } from '../src/errors';
 import {
   DATATYPE_INFO,
@@ -37,6 +38,8 @@ export interface RunOptions {
    * with CancelledError; already running, the run completes and its result is only dropped by the caller.
    */
   signal?: AbortSignal;
+  /** The same as `signal`, in the cheaper form graphserve's servers use (src/cancellation.ts). */
+  cancellation?: Cancellation;
 }
 
 export interface SessionStats {
@@ -120,24 +123,32 @@ export class InferenceSession {
       if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
         throw new BadRequestError(`timeoutMs must be a non-negative integer, got ${String(timeoutMs)}`);
       }
-      if (options.signal?.aborted) throw new CancelledError('the request was cancelled before it was queued');
+      if (options.signal?.aborted || options.cancellation?.aborted) {
+        throw new CancelledError('the request was cancelled before it was queued');
+      }
     } catch (err) {
       return Promise.reject(err);
     }
     const id = this.#nextId++;
     const running = this.#native.run(checked, timeoutMs, id);
-    const signal = options.signal;
-    if (signal !== undefined) {
-      const cancel = (): boolean => this.#native.cancel(id);
-      signal.addEventListener('abort', cancel, { once: true });
-      const forget = (): void => signal.removeEventListener('abort', cancel);
-      running.then(forget, forget);
-    }
-    // fromEntries defines own properties: an output named '__proto__' stays an output.
-    return running.then((outs) =>
-      Object.fromEntries(
-        outs.map((o) => [o.name, { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData }]),
-      ),
+    const { signal, cancellation } = options;
+    if (signal === undefined && cancellation === undefined) return running.then(toOutputs);
+    const cancel = (): boolean => this.#native.cancel(id);
+    signal?.addEventListener('abort', cancel, { once: true });
+    const forgetCancellation = cancellation?.onAbort(cancel);
+    const forget = (): void => {
+      signal?.removeEventListener('abort', cancel);
+      forgetCancellation?.();
+    };
+    return running.then(
+      (outs) => {
+        forget();
+        return toOutputs(outs);
+      },
+      (err: unknown) => {
+        forget();
+        throw err;
+      },
     );
   }
 
@@ -185,6 +196,17 @@ export class InferenceSession {
     }
     return out;
   }
+}
+
+/** The outputs by name, as own properties (an output named '__proto__' stays an output). */
+function toOutputs(outs: NativeTensor[]): Record<string, Tensor> {
+  const result: Record<string, Tensor> = {};
+  for (const o of outs) {
+    const tensor: Tensor = { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData };
+    if (o.name === '__proto__') Object.defineProperty(result, o.name, { value: tensor, enumerable: true });
+    else result[o.name] = tensor;
+  }
+  return result;
 }
 
 function toInfo(i: { name: string; datatype: string; onnxType: string; shape: number[] }): TensorInfo {

@@ -70,9 +70,14 @@ export abstract class BaseRouter implements GraphStep {
     this.context = options.context ?? createContext();
   }
 
+  /** Whether some route may have its own request timeout (so requestTimeoutFor has to look). */
+  #ownTimeouts = false;
+
   /** Adds (or replaces) a route. Call before postInit(). */
   addRoute(key: string, step: GraphStep): this {
     this.routes.set(key, step);
+    const own = (step as { requestTimeout?: unknown }).requestTimeout;
+    if (typeof own === 'number' || step.requestTimeoutFor !== undefined) this.#ownTimeouts = true;
     return this;
   }
 
@@ -124,6 +129,7 @@ export abstract class BaseRouter implements GraphStep {
 
   /** The request timeout of the model a path names, when it has its own (GraphStep.requestTimeoutFor). */
   requestTimeoutFor(rawPath: string): number | undefined {
+    if (!this.#ownTimeouts) return undefined; // the common case, without resolving the path twice
     const found = this.routeOfPath(trimSlash(rawPath));
     if (found === undefined) return undefined;
     const own = (found.step as { requestTimeout?: unknown }).requestTimeout;

@@ -57,9 +57,9 @@ function nest(flat: readonly unknown[], shape: readonly number[]): unknown {
   return level;
 }
 
-/** The engine's run options for a predict call: its signal takes queued work back when the request is given up. */
+/** The engine's run options for a predict call: its cancellation takes queued work back when the request is given up. */
 function runOptions(options: PredictOptions): RunOptions {
-  return options.signal === undefined ? {} : { signal: options.signal };
+  return options.cancellation === undefined ? {} : { cancellation: options.cancellation };
 }
 
 function tensorMeta(info: TensorInfo): { name: string; datatype: string; shape: number[] } {
@@ -135,9 +135,13 @@ export class OnnxModelServer extends V2ModelServer {
     inputs: NamedTensor[],
     options: PredictOptions,
   ): Promise<NamedTensor[]> {
-    // No prototype: an input named '__proto__' is a key like any other (and reported as unknown).
-    const feeds: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
-    for (const t of inputs) feeds[t.name] = { datatype: t.datatype, shape: t.shape, data: t.data };
+    const feeds: Record<string, Tensor> = {};
+    for (const t of inputs) {
+      const tensor: Tensor = { datatype: t.datatype, shape: t.shape, data: t.data };
+      // An input named '__proto__' is a key like any other (and reported as unknown), not the prototype.
+      if (t.name === '__proto__') Object.defineProperty(feeds, t.name, { value: tensor, enumerable: true });
+      else feeds[t.name] = tensor;
+    }
     const results = await session.run(feeds, runOptions(options));
     return session.outputs
       .filter((info) => results[info.name] !== undefined)

@@ -4,6 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Cancellation } from '../cancellation';
 import type { ServingContext } from '../graph/context';
 
 /** An MLRun-style request as sent by the client: `inputs` is any JSON (or typed tensors for OIP requests). */
@@ -116,12 +117,14 @@ export const MODEL_SERVER_OPTION_KEYS: readonly string[] = Object.freeze([
   'context',
 ]);
 
-/** What predict() and explain() get beside the request. */
+/**
+ * What predict() and explain() get beside the request. Both members abort when the request is given up
+ * (its timeout passed, or the client left): its answer is sent already and whatever predict() returns
+ * is dropped. Long work should stop then; the built-in ONNX server takes its queued engine work back.
+ */
 export interface PredictOptions {
-  /**
-   * Aborts when the request is given up (its timeout passed, or the client left): its answer is sent
-   * already and whatever predict() returns is dropped. Long work should stop when it fires; the
-   * built-in ONNX server takes its queued engine work back.
-   */
-  signal?: AbortSignal;
+  /** A standard AbortSignal (made when first read: pass it to fetch() and the like). */
+  readonly signal?: AbortSignal;
+  /** The same, cheaper: `cancellation.onAbort(fn)`, `cancellation.aborted`. */
+  readonly cancellation?: Cancellation;
 }

@@ -8,6 +8,7 @@
  * `GET` with no operation answers metadata, `GET ready` readiness, and `op_<name>(event)` methods are
  * custom operations.
  */
+import type { Cancellation } from '../cancellation';
 import { BadRequestError, GraphServeError, InvalidOptionError, MethodNotAllowedError } from '../errors';
 import { ModelError, ModelLoadError, NotFoundError, NotReadyError } from '../errors';
 import { createContext, type ServingContext } from '../graph/context';
@@ -45,8 +46,8 @@ interface Call {
   started: number;
   /** Set when the request came in the OIP tensor dialect. */
   inferRequest?: InferRequest;
-  /** The event's signal: aborts when the request is given up (see PredictOptions). */
-  signal?: AbortSignal;
+  /** The event's cancellation: aborts when the request is given up (see PredictOptions). */
+  cancellation?: Cancellation;
 }
 
 /** The methods of each kind of model path (see allowedMethods). */
@@ -124,7 +125,8 @@ export class V2ModelServer implements GraphStep {
    * name, datatype, shape and data is answered as OIP outputs (data typed, or plain lists converted to
    * the datatype; an invalid one answers 500 naming the output). A throw answers with the error's status
    * (500 for plain errors).
-   * `options.signal` aborts when the request is given up (timeout, client gone): stop work early then.
+   * `options.signal` (or `options.cancellation`) aborts when the request is given up (timeout, client
+   * gone): stop work early then.
    */
   predict(_request: ModelRequest, _options?: PredictOptions): unknown {
     throw new ModelError(`${this.constructor.name} does not implement predict()`);
@@ -252,7 +254,7 @@ export class V2ModelServer implements GraphStep {
     const body = getIn(event.body, this.inputPath);
     const { op, id } = resolveOperation(event, body);
     const call: Call = { id, op, started: nowMillis() };
-    if (event.signal !== undefined) call.signal = event.signal;
+    if (event.cancellation !== undefined) call.cancellation = event.cancellation;
     const result = await this.dispatch(event, body, call);
     if (result instanceof ServingResponse || !this.resultPath) return result;
     return updateIn(event.body, this.resultPath, result);
@@ -315,7 +317,7 @@ export class V2ModelServer implements GraphStep {
     request = await this.runValidate(request, call.op);
     let outputs: unknown;
     try {
-      const options: PredictOptions = call.signal === undefined ? {} : { signal: call.signal };
+      const options = predictOptions(call.cancellation);
       outputs = kind === 'predict' ? await this.predict(request, options) : await this.explain(request, options);
     } catch (err) {
       this.track(request, undefined, call, err);
@@ -384,6 +386,24 @@ export class V2ModelServer implements GraphStep {
       this.context.logger.warn(`tracking failed for model ${this.name}`, { error: String(err) });
     }
   }
+}
+
+/**
+ * PredictOptions over a cancellation; the AbortSignal is made only if predict() reads it. A class, not an
+ * object literal with a getter: V8 builds such literals on a slow path, at a cost seen per request.
+ */
+class CancellablePredict implements PredictOptions {
+  constructor(readonly cancellation: Cancellation) {}
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+}
+
+const NO_OPTIONS: PredictOptions = Object.freeze({});
+
+function predictOptions(cancellation: Cancellation | undefined): PredictOptions {
+  return cancellation === undefined ? NO_OPTIONS : new CancellablePredict(cancellation);
 }
 
 function checkTimeout(seconds: unknown): number | undefined {

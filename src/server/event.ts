@@ -2,6 +2,7 @@
  * The Event: what every front end (HTTP, the mock server, the CLI) hands to GraphServer, and what
  * full-event steps receive. Field names are MLRun's.
  */
+import type { Cancellation } from '../cancellation';
 export interface Event {
   /** Request id: the client's (body `id` or `x-request-id`), else a generated UUID. */
   id: string;
@@ -22,7 +23,7 @@ export interface Event {
    * when the request timeout passes or the server stops waiting (see GraphServer.run). Its reason is the
    * GraphServeError the event was answered with.
    */
-  signal?: AbortSignal;
+  cancellation?: Cancellation;
   /** Set by error handlers in flows: the step that failed and its error. */
   origin_state?: string;
   error?: unknown;

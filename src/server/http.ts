@@ -29,6 +29,8 @@ import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEnc
 /** What the HTTP layer needs from GraphServer: run() never throws, errors come back as a status. */
 export interface EventRunner extends Drainable {
   run(event: Event): Promise<EventResponse>;
+  /** Gives up the event whose answer run() returned as `answer`: its client closed the connection. */
+  cancel?(answer: Promise<EventResponse>): void;
 }
 
 export interface HttpOptions {
@@ -126,8 +128,8 @@ function headersOf(req: FastifyRequest): Record<string, string> {
   return out;
 }
 
-/** The Event for one HTTP request (see src/server/event.ts); `signal` aborts when the client leaves. */
-export function toEvent(req: FastifyRequest, signal?: AbortSignal): Event {
+/** The Event for one HTTP request (see src/server/event.ts). */
+export function toEvent(req: FastifyRequest): Event {
   const headers = headersOf(req);
   const url = req.raw.url ?? req.url;
   const query = url.indexOf('?');
@@ -140,7 +142,6 @@ export function toEvent(req: FastifyRequest, signal?: AbortSignal): Event {
     body: req.body,
   };
   if (contentType) event.contentType = contentType;
-  if (signal) event.signal = signal;
   return event;
 }
 
@@ -159,13 +160,15 @@ function errorReply(reply: FastifyReply, err: GraphServeError): FastifyReply {
   return sendResponse(reply, { status: err.status, headers: {}, body: err.toJSON() });
 }
 
-/** An AbortSignal that aborts when the response's connection closes before the response is complete. */
-function clientGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
+/** Runs the request's event; a connection that closes before the answer is complete gives the event up. */
+async function answer(runner: EventRunner, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const pending = runner.run(toEvent(req));
+  if (runner.cancel) {
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) runner.cancel!(pending);
+    });
+  }
+  return sendResponse(reply, await pending);
 }
 
 /** The Node server, with the read timeouts checked often enough to hold to the second. */
@@ -219,7 +222,7 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
     scope.route({
       method: METHODS,
       url: '*',
-      handler: async (req, reply) => sendResponse(reply, await graphServer.run(toEvent(req, clientGone(reply)))),
+      handler: (req, reply) => answer(graphServer, req, reply),
     });
   });
   app.setNotFoundHandler((req, reply) =>

@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import type { InferenceSession } from '../../bindings/session';
 import {
+  Cancellation,
   MockServerError,
   V2ModelServer,
   newFunction,
@@ -117,24 +118,24 @@ describe('abandoned ONNX work leaves the engine queue', () => {
     expect(session.stats().queued).toBe(n);
   }
 
-  function infer(payload: string, signal?: AbortSignal) {
+  function infer(payload: string, cancellation?: Cancellation) {
     return graph.run({
       id: 'x',
       path: '/v2/models/slow/infer',
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: Buffer.from(payload),
-      ...(signal ? { signal } : {}),
+      ...(cancellation ? { cancellation } : {}),
     });
   }
 
   it('takes a request out of the queue when its client leaves', async () => {
     const before = session.stats();
     const big = infer(body(64)); // runs for a while
-    const client = new AbortController();
-    const small = infer(body(1), client.signal);
+    const client = new Cancellation(); // what a transport hands in for its client
+    const small = infer(body(1), client);
     await queued(1);
-    client.abort();
+    client.abort('gone');
     expect((await small).status).toBe(499);
     expect((await big).status).toBe(200);
     const after = session.stats();
