@@ -26,6 +26,7 @@ import type { InferRequest, InferResponse } from '../protocol/types';
 import type { Event } from '../server/event';
 import { buildEnvelope, checkInputs, dictInputsToLists, formatTimestamp, nowMillis } from './envelope';
 import { resolveModelPath } from './get-model';
+import { PREDICT_OPS, operationMethods, predictOptions, resolveOperation } from './operations';
 import type {
   LoadMode,
   ModelFiles,
@@ -37,8 +38,6 @@ import type {
 } from './types';
 import { MODEL_SERVER_DEFAULTS, MODEL_SERVER_OPTION_KEYS } from './types';
 
-const PREDICT_OPS = Object.freeze(['predict', 'infer', 'predict_dict', 'infer_dict']);
-
 /** The state of one request inside the pipeline. */
 interface Call {
   id: string;
@@ -49,12 +48,6 @@ interface Call {
   /** The event's cancellation: aborts when the request is given up (see PredictOptions). */
   cancellation?: Cancellation;
 }
-
-/** The methods of each kind of model path (see allowedMethods). */
-const POST_ONLY: readonly string[] = Object.freeze(['POST']);
-const GET_ONLY: readonly string[] = Object.freeze(['GET']);
-const MODEL_ROOT: readonly string[] = Object.freeze(['GET', 'POST']);
-const ANY_METHOD: readonly string[] = Object.freeze(['GET', 'POST', 'PUT', 'DELETE', 'PATCH']);
 
 export class V2ModelServer implements GraphStep {
   /** The model name (the part before ':' of the key). */
@@ -266,12 +259,7 @@ export class V2ModelServer implements GraphStep {
    */
   allowedMethods(path: string): readonly string[] {
     const op = path.replace(/^\/+|\/+$/g, '');
-    if (PREDICT_OPS.includes(op) || op === 'explain') return POST_ONLY;
-    if (op === 'ready') return GET_ONLY;
-    if (op === '') return MODEL_ROOT;
-    return /^\w+$/.test(op) && typeof (this as unknown as Record<string, unknown>)[`op_${op}`] === 'function'
-      ? ANY_METHOD
-      : [];
+    return operationMethods(op, this.customOperation(op) !== undefined);
   }
 
   private async dispatch(event: Event, body: unknown, call: Call): Promise<unknown> {
@@ -297,9 +285,15 @@ export class V2ModelServer implements GraphStep {
       if (this.error !== undefined) this.assertReady(); // a failed load: 503 with its reason, not empty metadata
       return this.metadata();
     }
-    const custom = /^\w+$/.test(op) ? (this as unknown as Record<string, unknown>)[`op_${op}`] : undefined;
-    if (typeof custom === 'function') return (custom as (e: Event) => unknown).call(this, event);
+    const custom = this.customOperation(op);
+    if (custom !== undefined) return custom.call(this, event);
     throw new NotFoundError(`illegal model operation ${op}, method=${event.method}`);
+  }
+
+  /** The `op_<name>` method of a custom operation, when this class has one. */
+  private customOperation(op: string): ((event: Event) => unknown) | undefined {
+    const method = /^\w+$/.test(op) ? (this as unknown as Record<string, unknown>)[`op_${op}`] : undefined;
+    return typeof method === 'function' ? (method as (event: Event) => unknown) : undefined;
   }
 
   private assertReady(): void {
@@ -388,24 +382,6 @@ export class V2ModelServer implements GraphStep {
   }
 }
 
-/**
- * PredictOptions over a cancellation; the AbortSignal is made only if predict() reads it. A class, not an
- * object literal with a getter: V8 builds such literals on a slow path, at a cost seen per request.
- */
-class CancellablePredict implements PredictOptions {
-  constructor(readonly cancellation: Cancellation) {}
-
-  get signal(): AbortSignal {
-    return this.cancellation.signal;
-  }
-}
-
-const NO_OPTIONS: PredictOptions = Object.freeze({});
-
-function predictOptions(cancellation: Cancellation | undefined): PredictOptions {
-  return cancellation === undefined ? NO_OPTIONS : new CancellablePredict(cancellation);
-}
-
 function checkTimeout(seconds: unknown): number | undefined {
   if (seconds === undefined) return undefined;
   if (typeof seconds !== 'number' || !(seconds >= 0) || !Number.isFinite(seconds)) {
@@ -418,16 +394,4 @@ function checkTimeout(seconds: unknown): number | undefined {
 export function splitKey(key: string): [string, string] {
   const at = key.indexOf(':');
   return at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)];
-}
-
-/** MLRun's operation resolution: path first, then the body's `operation`, then 'infer' for non-GET. */
-function resolveOperation(event: Event, body: unknown): { op: string; id: string } {
-  let op = event.path.replace(/^\/+|\/+$/g, '');
-  let id = event.id;
-  if (isPlainObject(body)) {
-    if (!op && typeof body.operation === 'string') op = body.operation;
-    if (typeof body.id === 'string' && body.id) id = body.id;
-  }
-  if (!op && event.method !== 'GET') op = 'infer';
-  return { op, id };
 }
