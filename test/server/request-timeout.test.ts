@@ -5,7 +5,6 @@
  */
 import * as net from 'node:net';
 import { join } from 'node:path';
-import type { InferenceSession } from '../../bindings/session';
 import {
   Cancellation,
   MockServerError,
@@ -85,103 +84,75 @@ describe('the request timeout', () => {
   });
 });
 
+/** A graph serving slow.onnx one row per batch: a request waits in the queue while a big one runs. */
+async function slowGraph(requestTimeout: number): Promise<{ graph: GraphServer; model: OnnxModelServer }> {
+  const fn = newFunction('engine');
+  fn.addModel('slow', {
+    className: OnnxModelServer,
+    modelPath: SLOW,
+    intraOpThreads: 1,
+    batching: { maxBatchSize: 1 },
+  });
+  const graph = await fn.toGraphServer({ logger: silentLogger, requestTimeout });
+  const model = (graph.graph as unknown as { routes: Map<string, OnnxModelServer> }).routes.get('slow')!;
+  return { graph, model };
+}
+
+/** An OIP request body for `rows` rows of slow.onnx. */
+function body(rows: number): string {
+  const data = new Array<number>(rows * WIDTH).fill(0.1);
+  return JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, WIDTH], data }] });
+}
+
+function infer(graph: GraphServer, rows: number, cancellation?: Cancellation) {
+  const event = { id: 'x', path: '/v2/models/slow/infer', method: 'POST', headers: {}, body: Buffer.from(body(rows)) };
+  return graph.run(cancellation ? { ...event, cancellation } : event);
+}
+
+/** Resolves once `model`'s engine has `key` at `n` (bounded). */
+async function engineReaches(model: OnnxModelServer, key: 'queued' | 'inFlight', n: number): Promise<void> {
+  for (let i = 0; i < 2000 && model.session!.stats()[key] < n; i++) await new Promise((r) => setTimeout(r, 5));
+  expect(model.session!.stats()[key]).toBe(n);
+}
+
 describe('abandoned ONNX work leaves the engine queue', () => {
-  let graph: GraphServer;
-  let session: InferenceSession;
+  let engine: { graph: GraphServer; model: OnnxModelServer } | undefined;
 
-  beforeAll(async () => {
-    const fn = newFunction('engine-timeouts');
-    // One row per batch: a request waits in the queue while a big one runs.
-    fn.addModel('slow', {
-      className: OnnxModelServer,
-      modelPath: SLOW,
-      intraOpThreads: 1,
-      batching: { maxBatchSize: 1 },
-    });
-    graph = await fn.toGraphServer({ logger: silentLogger, requestTimeout: 0 });
-    session = (graph.graph as unknown as { routes: Map<string, OnnxModelServer> }).routes.get('slow')!.session!;
+  afterEach(async () => {
+    await engine?.graph.waitForCompletion();
+    await engine?.model.dispose();
   });
-
-  afterAll(async () => {
-    await graph.waitForCompletion();
-    await (graph.graph as unknown as { routes: Map<string, OnnxModelServer> }).routes.get('slow')!.dispose();
-  });
-
-  const body = (rows: number) =>
-    JSON.stringify({
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, WIDTH], data: new Array<number>(rows * WIDTH).fill(0.1) }],
-    });
-
-  /** Resolves once the engine holds `n` requests in its queue (bounded). */
-  async function queued(n: number): Promise<void> {
-    for (let i = 0; i < 2000 && session.stats().queued < n; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(session.stats().queued).toBe(n);
-  }
-
-  function infer(payload: string, cancellation?: Cancellation) {
-    return graph.run({
-      id: 'x',
-      path: '/v2/models/slow/infer',
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: Buffer.from(payload),
-      ...(cancellation ? { cancellation } : {}),
-    });
-  }
 
   it('takes a request out of the queue when its client leaves', async () => {
-    const before = session.stats();
-    const big = infer(body(64)); // runs for a while
+    engine = await slowGraph(0);
+    const { graph, model } = engine;
+    const big = infer(graph, 64); // runs for a while
     const client = new Cancellation(); // what a transport hands in for its client
-    const small = infer(body(1), client);
-    await queued(1);
+    const small = infer(graph, 1, client);
+    await engineReaches(model, 'queued', 1);
     client.abort('gone');
     expect((await small).status).toBe(499);
     expect((await big).status).toBe(200);
-    const after = session.stats();
-    expect(after.cancelled - before.cancelled).toBe(1);
-    expect(after.batches - before.batches).toBe(1); // only the big request ran
+    expect(model.session!.stats()).toMatchObject({ cancelled: 1, batches: 1 }); // only the big request ran
   });
 
   it('takes a request out of the queue when its timeout passes', async () => {
-    const fn = newFunction('engine-timeout');
-    fn.addModel('slow', {
-      className: OnnxModelServer,
-      modelPath: SLOW,
-      intraOpThreads: 1,
-      batching: { maxBatchSize: 1 },
-    });
-    const timed = await fn.toGraphServer({ logger: silentLogger, requestTimeout: 0.3 });
-    const model = (timed.graph as unknown as { routes: Map<string, OnnxModelServer> }).routes.get('slow')!;
-    const run = (rows: number) =>
-      timed.run({ id: 'x', path: '/v2/models/slow/infer', method: 'POST', headers: {}, body: Buffer.from(body(rows)) });
-    try {
-      const big = run(256); // runs many times longer than the timeout
-      const small = run(1);
-      const answers = await Promise.all([big, small]);
-      expect(answers.map((a) => a.status)).toEqual([504, 504]);
-      await timed.waitForCompletion();
-      // The big one had started and ran to its end; the small one never left the queue to run.
-      expect(model.session!.stats()).toMatchObject({ cancelled: 1, batches: 1, queued: 0 });
-    } finally {
-      await model.dispose();
-    }
+    engine = await slowGraph(0.3);
+    const { graph, model } = engine;
+    const answers = await Promise.all([infer(graph, 256), infer(graph, 1)]); // 256 rows run far past 0.3 s
+    expect(answers.map((a) => a.status)).toEqual([504, 504]);
+    await graph.waitForCompletion();
+    // The big one had started and ran to its end; the small one never left the queue to run.
+    expect(model.session!.stats()).toMatchObject({ cancelled: 1, batches: 1, queued: 0 });
   });
 
   it('takes a request out of the queue when its HTTP client hangs up', async () => {
-    const fn = newFunction('engine-http');
-    fn.addModel('slow', {
-      className: OnnxModelServer,
-      modelPath: SLOW,
-      intraOpThreads: 1,
-      batching: { maxBatchSize: 1 },
-    });
-    const httpGraph = await fn.toGraphServer({ logger: silentLogger, requestTimeout: 0 });
-    const model = (httpGraph.graph as unknown as { routes: Map<string, OnnxModelServer> }).routes.get('slow')!;
-    const server = await serve(httpGraph, { host: '127.0.0.1', port: 0 });
+    engine = await slowGraph(0);
+    const { graph, model } = engine;
+    const server = await serve(graph, { host: '127.0.0.1', port: 0 });
     try {
       const big = fetch(`${server.url}/v2/models/slow/infer`, { method: 'POST', body: body(64) });
-      for (let i = 0; i < 2000 && model.session!.stats().inFlight < 1; i++) await new Promise((r) => setTimeout(r, 5));
+      await engineReaches(model, 'inFlight', 1);
       const payload = body(1);
       const socket = net.connect(portOf(server.url), '127.0.0.1');
       socket.on('error', () => undefined);
@@ -189,15 +160,13 @@ describe('abandoned ONNX work leaves the engine queue', () => {
         `POST /v2/models/slow/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
       );
-      for (let i = 0; i < 2000 && model.session!.stats().queued < 1; i++) await new Promise((r) => setTimeout(r, 5));
-      expect(model.session!.stats().queued).toBe(1);
+      await engineReaches(model, 'queued', 1);
       socket.destroy(); // the client hangs up while its request waits
       expect((await big).status).toBe(200);
-      await httpGraph.waitForCompletion();
+      await graph.waitForCompletion();
       expect(model.session!.stats()).toMatchObject({ cancelled: 1, batches: 1, queued: 0 });
     } finally {
       await server.close();
-      await model.dispose();
     }
   });
 });
