@@ -109,10 +109,14 @@ function infer(graph: GraphServer, rows: number, cancellation?: Cancellation) {
   return graph.run(cancellation ? { ...event, cancellation } : event);
 }
 
-/** Resolves once `model`'s engine has `key` at `n` (bounded). */
-async function engineReaches(model: OnnxModelServer, key: 'queued' | 'inFlight', n: number): Promise<void> {
-  for (let i = 0; i < 2000 && model.session!.stats()[key] < n; i++) await new Promise((r) => setTimeout(r, 5));
-  expect(model.session!.stats()[key]).toBe(n);
+/** Resolves once `model`'s engine runs `inFlight` requests and holds `queued` in its queue (bounded). */
+async function engineHolds(model: OnnxModelServer, inFlight: number, queued: number): Promise<void> {
+  const holds = (): boolean => {
+    const stats = model.session!.stats();
+    return stats.inFlight === inFlight && stats.queued === queued;
+  };
+  for (let i = 0; i < 2000 && !holds(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(model.session!.stats()).toMatchObject({ inFlight, queued });
 }
 
 describe('abandoned ONNX work leaves the engine queue', () => {
@@ -129,7 +133,7 @@ describe('abandoned ONNX work leaves the engine queue', () => {
     const big = infer(graph, 64); // runs for a while
     const client = new Cancellation(); // what a transport hands in for its client
     const small = infer(graph, 1, client);
-    await engineReaches(model, 'queued', 1);
+    await engineHolds(model, 1, 1); // the big one runs, the small one waits
     client.abort('gone');
     expect((await small).status).toBe(499);
     expect((await big).status).toBe(200);
@@ -152,7 +156,7 @@ describe('abandoned ONNX work leaves the engine queue', () => {
     const server = await serve(graph, { host: '127.0.0.1', port: 0 });
     try {
       const big = fetch(`${server.url}/v2/models/slow/infer`, { method: 'POST', body: body(64) });
-      await engineReaches(model, 'inFlight', 1);
+      await engineHolds(model, 1, 0);
       const payload = body(1);
       const socket = net.connect(portOf(server.url), '127.0.0.1');
       socket.on('error', () => undefined);
@@ -160,7 +164,7 @@ describe('abandoned ONNX work leaves the engine queue', () => {
         `POST /v2/models/slow/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
       );
-      await engineReaches(model, 'queued', 1);
+      await engineHolds(model, 1, 1);
       socket.destroy(); // the client hangs up while its request waits
       expect((await big).status).toBe(200);
       await graph.waitForCompletion();
