@@ -10,8 +10,9 @@ constexpr const char* kCudaHelp =
     "The CUDA execution provider needs libonnxruntime_providers_cuda.so and "
     "libonnxruntime_providers_shared.so in the folder of the libonnxruntime.so.1 graphserve loaded "
     "(prebuilds/<platform>-<arch>/ or build/Release/; an ONNX Runtime GPU release has them, and "
-    "ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node fetches them where the internet is "
-    "reachable), plus the CUDA 12 runtime, cuBLAS and cuDNN 9 libraries on the loader path.";
+    "ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js fetches them "
+    "into onnxruntime-node's bin folder where the internet is reachable), plus the CUDA 12 runtime, "
+    "cuBLAS and cuDNN 9 libraries on the loader path.";
 
 void AppendCuda(const ProviderConfig& p, Ort::SessionOptions* options) {
   Ort::CUDAProviderOptions cuda;
