@@ -8,7 +8,8 @@ const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { findOrt } = require('./find-ort');
 
-function build({ asan = false } = {}) {
+/** `out`: the build folder (default build/; the addon lands in <out>/Release or, with asan, build-asan/Debug). */
+function build({ asan = false, out } = {}) {
   const root = path.resolve(__dirname, '..');
   const ort = findOrt(root);
   console.log(`graphserve: ONNX Runtime from ${ort.source}: ${ort.library}`);
@@ -22,6 +23,7 @@ function build({ asan = false } = {}) {
     '2',
   ];
   if (asan) args.push('--debug', '--out', 'build-asan', '--CDGRAPHSERVE_ASAN=ON');
+  else if (out) args.push('--out', out);
   const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`cmake-js failed with exit code ${result.status}`);
 }
@@ -30,7 +32,8 @@ module.exports = { build };
 
 if (require.main === module) {
   try {
-    build({ asan: process.argv.includes('--asan') });
+    const at = process.argv.indexOf('--out');
+    build({ asan: process.argv.includes('--asan'), out: at > 0 ? process.argv[at + 1] : undefined });
   } catch (err) {
     console.error(`graphserve: native build failed: ${err.message}`);
     process.exit(1);
