@@ -28,6 +28,8 @@ function fixed(value: number, decimals: number): number {
 const TOLERANCE = 1e-3; // max abs difference accepted between the CUDA and CPU outputs (softmax scores)
 const BATCHES = [1, 8, 32, 64, 128, 256];
 const CONCURRENCY = 64;
+/** cuDNN's convolution algorithm searches, each tried with the dynamic batcher (its batch sizes vary). */
+const SEARCHES = ['EXHAUSTIVE', 'HEURISTIC', 'DEFAULT'] as const;
 
 interface Args {
   model: string;
@@ -132,6 +134,9 @@ async function batcher(s: InferenceSession, name: string, shape: number[], secon
     p99Ms: fixed(quantile(latencies, 0.99), 3),
     batches: after.batches - before.batches,
     batchSizes,
+    /** Mean time one batch spent in ORT's run, and one request in the queue, ms. */
+    computeMsPerBatch: fixed((after.computeMicros - before.computeMicros) / 1000 / (after.batches - before.batches), 3),
+    queueMsPerRequest: fixed((after.queueMicros - before.queueMicros) / 1000 / (after.requests - before.requests), 3),
   };
 }
 
@@ -187,15 +192,20 @@ async function main(): Promise<void> {
   const cudaVersion = /CUDA Version: ([\d.]+)/.exec(command('nvidia-smi', []))?.[1] ?? 'unknown';
   log(`device: ${smi}; CUDA ${cudaVersion}; ORT ${loadAddon().ortVersion}`);
   const main = await measure(args.model, args.shape, args.seconds, BATCHES);
-  const batched = await InferenceSession.create(args.model, {
-    executionProviders: ['cuda', 'cpu'],
-    batching: { maxBatchSize: 256, maxQueueDelayMicros: 0, maxQueueSize: 4096 },
-  });
-  const name = batched.inputs[0]!.name;
-  await imagesPerSecond(batched, name, 1, args.shape, 0.5); // warm-up
-  const dynamic = await batcher(batched, name, args.shape, args.seconds * 2);
-  log(`dynamic batcher c=64: ${JSON.stringify(dynamic)}`);
-  await batched.dispose();
+  const bySearch: Record<string, Awaited<ReturnType<typeof batcher>>> = {};
+  for (const search of ['default', ...SEARCHES] as const) {
+    const cuda = search === 'default' ? 'cuda' : { name: 'cuda' as const, cudnnConvAlgoSearch: search };
+    const batched = await InferenceSession.create(args.model, {
+      executionProviders: [cuda, 'cpu'],
+      batching: { maxBatchSize: 256, maxQueueDelayMicros: 0, maxQueueSize: 4096 },
+    });
+    const name = batched.inputs[0]!.name;
+    await imagesPerSecond(batched, name, 1, args.shape, 0.5); // warm-up
+    bySearch[search] = await batcher(batched, name, args.shape, args.seconds * 2);
+    log(`dynamic batcher c=64, cuDNN search ${search}: ${JSON.stringify(bySearch[search])}`);
+    await batched.dispose();
+  }
+  const dynamic = bySearch['default']!;
   const extra =
     args.extraModel && args.extraShape
       ? await measure(args.extraModel, args.extraShape, args.seconds, [1, 8, 32])
@@ -212,6 +222,7 @@ async function main(): Promise<void> {
     seconds: args.seconds,
     main,
     dynamicBatcher: dynamic,
+    dynamicBatcherByCudnnSearch: bySearch,
     ...(extra ? { extraModel: extra } : {}),
   };
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
