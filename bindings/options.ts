@@ -32,6 +32,14 @@ export interface BatchingOptions {
   preferredBatchSizes?: number[];
   /** Requests (not rows) that may wait in the queue; one more is rejected with QueueFullError. */
   maxQueueSize?: number;
+  /**
+   * Pad every batch with zero rows up to maxBatchSize (outputs keep only the requests' rows), so the
+   * model always sees one shape. 'auto' (the default) pads when the session runs on CUDA: ONNX Runtime's
+   * CUDA kernels (cuDNN convolutions) set themselves up again whenever the shape changes, which cost
+   * 0.3-0.7 s a batch on an H200 with alternating batch sizes (bench/results/gpu.md); on a GPU a full
+   * batch costs about what a small one does. On CPU padding only adds work.
+   */
+  padBatches?: boolean | 'auto';
 }
 
 export interface SessionOptions {
@@ -66,6 +74,7 @@ export interface ResolvedBatching {
   maxQueueDelayMicros: number;
   preferredBatchSizes: number[];
   maxQueueSize: number;
+  padBatches: boolean | 'auto';
 }
 
 export interface ResolvedSessionOptions {
@@ -85,6 +94,7 @@ export const kDefaultBatching: Readonly<ResolvedBatching> = Object.freeze({
   maxQueueDelayMicros: 0, // µs; opportunistic
   preferredBatchSizes: [],
   maxQueueSize: 4096, // requests
+  padBatches: 'auto', // pad on CUDA
 });
 
 export const kDefaultSessionOptions: Readonly<ResolvedSessionOptions> = Object.freeze({
@@ -128,6 +138,11 @@ function resolveProvider(p: ExecutionProvider): CudaProviderOptions | { name: 'c
   };
 }
 
+function padOption(value: unknown): boolean | 'auto' {
+  if (value === true || value === false || value === 'auto') return value;
+  throw new InvalidOptionError(`batching.padBatches must be true, false or 'auto', got ${JSON.stringify(value)}`);
+}
+
 function resolveBatching(b: BatchingOptions | false | undefined): ResolvedBatching | false {
   if (b === false) return false;
   const maxBatchSize = int('batching.maxBatchSize', b?.maxBatchSize ?? kDefaultBatching.maxBatchSize, 1, 1 << 20);
@@ -144,6 +159,7 @@ function resolveBatching(b: BatchingOptions | false | undefined): ResolvedBatchi
     ),
     preferredBatchSizes: [...new Set(preferred)].sort((x, y) => x - y),
     maxQueueSize: int('batching.maxQueueSize', b?.maxQueueSize ?? kDefaultBatching.maxQueueSize, 1, 1 << 24),
+    padBatches: padOption(b?.padBatches ?? kDefaultBatching.padBatches),
   };
 }
 

@@ -53,6 +53,8 @@ export interface SessionStats {
   rejected: number;
   /** Requests taken out of the queue unrun because their signal aborted (see RunOptions.signal). */
   cancelled: number;
+  /** Zero rows added to batches (BatchingOptions.padBatches). */
+  paddedRows: number;
   queued: number;
   inFlight: number;
   /** Cumulative microseconds requests spent queued, and runs spent computing. */

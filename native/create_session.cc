@@ -18,6 +18,10 @@ BatchConfig ParseBatching(Napi::Value value) {
   batch.max_batch_size = Int(b, "maxBatchSize");
   batch.max_queue_delay_micros = Int(b, "maxQueueDelayMicros");
   batch.max_queue_size = Int(b, "maxQueueSize");
+  const std::string pad = b.Get("padBatches").ToString();
+  batch.pad = pad == "true"    ? BatchConfig::Pad::kYes
+              : pad == "false" ? BatchConfig::Pad::kNo
+                               : BatchConfig::Pad::kAuto;
   Napi::Array preferred = b.Get("preferredBatchSizes").As<Napi::Array>();
   for (uint32_t i = 0; i < preferred.Length(); ++i) {
     batch.preferred_sizes.push_back(preferred.Get(i).As<Napi::Number>().Int64Value());

@@ -19,8 +19,9 @@ struct EngineStats {
   uint64_t batches = 0;
   uint64_t failed = 0;
   uint64_t timed_out = 0;
-  uint64_t rejected = 0;   // refused at enqueue (queue full, disposed)
-  uint64_t cancelled = 0;  // removed from the queue by Cancel() before they ran
+  uint64_t rejected = 0;     // refused at enqueue (queue full, disposed)
+  uint64_t cancelled = 0;    // removed from the queue by Cancel() before they ran
+  uint64_t padded_rows = 0;  // zero rows added to batches (padBatches)
   uint64_t queue_micros = 0;
   uint64_t compute_micros = 0;
   std::map<int64_t, uint64_t> batch_sizes;  // rows → runs
@@ -59,6 +60,7 @@ class Engine {
   std::unique_ptr<Model> model_;
   const bool batching_;
   const int instances_;
+  const int64_t pad_to_;  // rows every batch is padded to; 0 = no padding
   BatchQueue queue_;
   Sink sink_;
   std::vector<std::thread> threads_;

@@ -22,6 +22,8 @@ struct BatchConfig {
   int64_t max_queue_delay_micros = 0;    // µs; 0 = opportunistic
   std::vector<int64_t> preferred_sizes;  // ascending
   int64_t max_queue_size = 4096;         // requests
+  // Pad every batch with zero rows up to max_batch_size, so the model always sees one shape.
+  enum class Pad { kNo, kYes, kAuto } pad = Pad::kAuto;  // kAuto: pad when the session runs on CUDA
 };
 
 struct SessionConfig {

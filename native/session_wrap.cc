@@ -187,6 +187,7 @@ Napi::Value SessionWrap::Stats(const Napi::CallbackInfo& info) {
   num("timedOut", s.timed_out);
   num("rejected", s.rejected);
   num("cancelled", s.cancelled);
+  num("paddedRows", s.padded_rows);
   num("queued", s.queued);
   num("inFlight", s.in_flight);
   num("queueMicros", s.queue_micros);

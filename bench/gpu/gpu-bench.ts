@@ -28,8 +28,16 @@ function fixed(value: number, decimals: number): number {
 const TOLERANCE = 1e-3; // max abs difference accepted between the CUDA and CPU outputs (softmax scores)
 const BATCHES = [1, 8, 32, 64, 128, 256];
 const CONCURRENCY = 64;
-/** cuDNN's convolution algorithm searches, each tried with the dynamic batcher (its batch sizes vary). */
-const SEARCHES = ['EXHAUSTIVE', 'HEURISTIC', 'DEFAULT'] as const;
+/**
+ * Dynamic batcher configurations compared (maxBatchSize 64 = the callers): the defaults (batches padded
+ * to one size on CUDA), without padding (batch sizes vary, and cuDNN sets up again for each change), and
+ * with padding and cuDNN's heuristic algorithm choice instead of the exhaustive search.
+ */
+const BATCHERS = {
+  default: {},
+  'no padding': { padBatches: false },
+  'padding, HEURISTIC': { cudnnConvAlgoSearch: 'HEURISTIC' },
+} as const;
 
 interface Args {
   model: string;
@@ -135,6 +143,7 @@ async function batcher(s: InferenceSession, name: string, shape: number[], secon
     batches: after.batches - before.batches,
     batchSizes,
     /** Mean time one batch spent in ORT's run, and one request in the queue, ms. */
+    paddedRows: after.paddedRows - before.paddedRows,
     computeMsPerBatch: fixed((after.computeMicros - before.computeMicros) / 1000 / (after.batches - before.batches), 3),
     queueMsPerRequest: fixed((after.queueMicros - before.queueMicros) / 1000 / (after.requests - before.requests), 3),
   };
@@ -192,20 +201,20 @@ async function main(): Promise<void> {
   const cudaVersion = /CUDA Version: ([\d.]+)/.exec(command('nvidia-smi', []))?.[1] ?? 'unknown';
   log(`device: ${smi}; CUDA ${cudaVersion}; ORT ${loadAddon().ortVersion}`);
   const main = await measure(args.model, args.shape, args.seconds, BATCHES);
-  const bySearch: Record<string, Awaited<ReturnType<typeof batcher>>> = {};
-  for (const search of ['default', ...SEARCHES] as const) {
-    const cuda = search === 'default' ? 'cuda' : { name: 'cuda' as const, cudnnConvAlgoSearch: search };
+  const byConfig: Record<string, Awaited<ReturnType<typeof batcher>>> = {};
+  for (const [label, config] of Object.entries(BATCHERS)) {
+    const search = 'cudnnConvAlgoSearch' in config ? config.cudnnConvAlgoSearch : undefined;
     const batched = await InferenceSession.create(args.model, {
-      executionProviders: [cuda, 'cpu'],
-      batching: { maxBatchSize: 256, maxQueueDelayMicros: 0, maxQueueSize: 4096 },
+      executionProviders: [search ? { name: 'cuda', cudnnConvAlgoSearch: search } : 'cuda', 'cpu'],
+      batching: { maxBatchSize: CONCURRENCY, ...('padBatches' in config ? { padBatches: config.padBatches } : {}) },
     });
     const name = batched.inputs[0]!.name;
     await imagesPerSecond(batched, name, 1, args.shape, 0.5); // warm-up
-    bySearch[search] = await batcher(batched, name, args.shape, args.seconds * 2);
-    log(`dynamic batcher c=64, cuDNN search ${search}: ${JSON.stringify(bySearch[search])}`);
+    byConfig[label] = await batcher(batched, name, args.shape, args.seconds * 2);
+    log(`dynamic batcher c=64, ${label}: ${JSON.stringify(byConfig[label])}`);
     await batched.dispose();
   }
-  const dynamic = bySearch['default']!;
+  const dynamic = byConfig['default']!;
   const extra =
     args.extraModel && args.extraShape
       ? await measure(args.extraModel, args.extraShape, args.seconds, [1, 8, 32])
@@ -222,7 +231,7 @@ async function main(): Promise<void> {
     seconds: args.seconds,
     main,
     dynamicBatcher: dynamic,
-    dynamicBatcherByCudnnSearch: bySearch,
+    dynamicBatcherByConfig: byConfig,
     ...(extra ? { extraModel: extra } : {}),
   };
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
