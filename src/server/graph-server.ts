@@ -39,7 +39,7 @@ export interface GraphServerOptions {
 }
 
 export const kDefaultGraphServerOptions: Readonly<Required<GraphServerOptions>> = Object.freeze({
-  requestTimeout: 60, // seconds; Triton and MLServer leave it to the client, KServe's default is 60
+  requestTimeout: 60, // seconds; as nginx's proxy_read_timeout (Triton and MLServer leave it to the client)
 });
 
 /** Methods a graph answers when it does not say (flows, plain steps). */
