@@ -13,6 +13,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidOptionError, ModelLoadError } from '../errors';
+import { checkSeconds } from '../durations';
 import { parseJson } from '../protocol/json-text';
 import { ONNX_SESSION_KEYS } from './onnx-model-server';
 
@@ -98,9 +99,12 @@ export async function readSettings(path: string): Promise<ModelSettings> {
   if (settings['parameters'] !== undefined && !isRecord(settings['parameters'])) {
     throw new InvalidOptionError(`${path}: parameters must be an object`);
   }
-  const timeout = settings['requestTimeout'];
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {
-    throw new InvalidOptionError(`${path}: requestTimeout must be a number of seconds >= 0`);
+  if (settings['requestTimeout'] !== undefined) {
+    try {
+      checkSeconds('requestTimeout', settings['requestTimeout']);
+    } catch (err) {
+      throw new InvalidOptionError(`${path}: ${(err as Error).message}`, { cause: err });
+    }
   }
   return settings as ModelSettings;
 }

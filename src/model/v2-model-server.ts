@@ -25,6 +25,7 @@ import {
 import type { InferRequest, InferResponse } from '../protocol/types';
 import type { Event } from '../server/event';
 import { buildEnvelope, checkInputs, dictInputsToLists, formatTimestamp, nowMillis } from './envelope';
+import { checkSeconds } from '../durations';
 import { resolveModelPath } from './get-model';
 import { PREDICT_OPS, operationMethods, predictOptions, resolveOperation } from './operations';
 import type {
@@ -87,7 +88,8 @@ export class V2ModelServer implements GraphStep {
     this.loadMode = options.loadMode ?? MODEL_SERVER_DEFAULTS.loadMode;
     this.inputPath = options.inputPath;
     this.resultPath = options.resultPath;
-    this.requestTimeout = checkTimeout(options.requestTimeout);
+    this.requestTimeout =
+      options.requestTimeout === undefined ? undefined : checkSeconds('requestTimeout', options.requestTimeout);
     this.modelCacheDir = options.modelCacheDir ?? MODEL_SERVER_DEFAULTS.modelCacheDir;
     this.context = options.context ?? createContext();
     this.model = options.model;
@@ -380,14 +382,6 @@ export class V2ModelServer implements GraphStep {
       this.context.logger.warn(`tracking failed for model ${this.name}`, { error: String(err) });
     }
   }
-}
-
-function checkTimeout(seconds: unknown): number | undefined {
-  if (seconds === undefined) return undefined;
-  if (typeof seconds !== 'number' || !(seconds >= 0) || !Number.isFinite(seconds)) {
-    throw new InvalidOptionError(`requestTimeout must be a number of seconds >= 0, got ${JSON.stringify(seconds)}`);
-  }
-  return seconds;
 }
 
 /** Splits 'name:version'. */

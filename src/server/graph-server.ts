@@ -9,6 +9,7 @@
  * `event.cancellation` abort, and the ONNX engine takes queued work back.
  */
 import { Cancellation } from '../cancellation';
+import { checkSeconds } from '../durations';
 import {
   CancelledError,
   GraphServeError,
@@ -71,8 +72,10 @@ export class GraphServer {
   ) {
     this.context = context ?? createContext();
     this.metrics = new ServerMetrics(graph);
-    const requestTimeout = options.requestTimeout ?? kDefaultGraphServerOptions.requestTimeout;
-    if (!(requestTimeout >= 0)) throw new TypeError(`requestTimeout must be >= 0 seconds, got ${requestTimeout}`);
+    const requestTimeout = checkSeconds(
+      'requestTimeout',
+      options.requestTimeout ?? kDefaultGraphServerOptions.requestTimeout,
+    );
     this.options = Object.freeze({ requestTimeout });
   }
 

@@ -20,6 +20,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { checkSeconds } from '../durations';
 import { InvalidOptionError, NotFoundError, type GraphServeError } from '../errors';
 import { stringifyJson } from '../protocol/json-text';
 import type { Event, EventResponse } from './event';
@@ -92,23 +93,16 @@ const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 type Resolved = Readonly<Required<HttpOptions>>;
 
-function seconds(name: string, value: number, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidOptionError(`${name} must be a number of seconds >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** Merges `options` over the defaults and checks the timeouts; throws InvalidOptionError. */
 export function resolveHttpOptions(options: HttpOptions = {}): Resolved {
   const o = { ...kDefaultHttpOptions };
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined) (o as Record<string, unknown>)[key] = value;
   }
-  seconds('headersTimeout', o.headersTimeout, 0.001);
-  seconds('bodyTimeout', o.bodyTimeout, 0);
-  seconds('keepAliveTimeout', o.keepAliveTimeout, 0);
-  seconds('drainTimeout', o.drainTimeout, 0);
+  checkSeconds('headersTimeout', o.headersTimeout, 0.001);
+  checkSeconds('bodyTimeout', o.bodyTimeout, 0);
+  checkSeconds('keepAliveTimeout', o.keepAliveTimeout, 0);
+  checkSeconds('drainTimeout', o.drainTimeout, 0);
   if (o.bodyTimeout > 0 && o.headersTimeout > o.bodyTimeout) {
     throw new InvalidOptionError(
       `headersTimeout (${o.headersTimeout} s) must not exceed bodyTimeout (${o.bodyTimeout} s)`,
