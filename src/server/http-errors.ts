@@ -74,7 +74,6 @@ export function fromFastifyError(
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
     return new PayloadTooLargeError(`request body is larger than the limit of ${bodyLimit} bytes`);
   }
-  if (err.statusCode === 415) return new UnsupportedMediaTypeError(err.message);
   // @fastify/compress marks the stream errors of a body that does not decode (zlib's, keeping its message).
   if ('decompressError' in err) return undecodable(req?.headers['content-encoding'], err.message);
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {

@@ -24,6 +24,7 @@ import { checkSeconds } from '../durations';
 import { InvalidOptionError, NotFoundError, type GraphServeError } from '../errors';
 import { stringifyJson } from '../protocol/json-text';
 import type { Event, EventResponse } from './event';
+import { errorResponse } from './graph-server';
 import { Connections, drainServer, type Drainable } from './http-drain';
 import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
 
@@ -151,7 +152,7 @@ export function sendResponse(reply: FastifyReply, res: EventResponse): FastifyRe
 }
 
 function errorReply(reply: FastifyReply, err: GraphServeError): FastifyReply {
-  return sendResponse(reply, { status: err.status, headers: {}, body: err.toJSON() });
+  return sendResponse(reply, errorResponse(err));
 }
 
 /** Runs the request's event; a connection that closes before the answer is complete gives the event up. */
