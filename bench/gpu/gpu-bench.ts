@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { InferenceSession, type SessionStats } from '../../bindings/session';
 import { loadAddon } from '../../bindings/loader';
 import type { Tensor } from '../../bindings/datatypes';
+import { batchPool, elementsPerImage, imagePool, maxAbsDiff } from '../lib/inputs';
 import { quantile } from '../lib/stats';
 
 /** `value` with `decimals` decimals. */
@@ -75,25 +76,10 @@ const log = (line: string): void => {
   process.stderr.write(`gpu-bench: ${line}\n`);
 };
 
-/** Deterministic values in [-1, 1). */
+/** `rows` deterministic images in [-1, 1) (bench/lib/inputs.ts), as one tensor. */
 function input(rows: number, shape: number[], seed: number): Tensor {
-  const count = rows * shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(count);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < count; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    data[i] = ((x >>> 0) / 2 ** 32) * 2 - 1;
-  }
-  return { datatype: 'FP32', shape: [rows, ...shape], data };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
+  const [data] = batchPool(imagePool(rows, elementsPerImage(shape), seed), rows);
+  return { datatype: 'FP32', shape: [rows, ...shape], data: data! };
 }
 
 /** Runs `rows`-row requests back to back for `seconds` (after 3 warm-up runs); images/s. */
