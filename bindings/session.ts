@@ -200,13 +200,21 @@ export class InferenceSession {
   }
 }
 
-/** The outputs by name, as own properties (an output named '__proto__' stays an output). */
+/**
+ * Sets `tensors[name]` as an own property, whatever the name: a tensor named '__proto__' is a key like
+ * any other, never the object's prototype (a plain assignment would set that). Plain objects, not
+ * null-prototype ones, for V8's fast property access on every request.
+ */
+export function setTensor(tensors: Record<string, Tensor>, name: string, tensor: Tensor): void {
+  if (name === '__proto__') Object.defineProperty(tensors, name, { value: tensor, enumerable: true });
+  else tensors[name] = tensor;
+}
+
+/** The outputs by name (own properties, see setTensor). */
 function toOutputs(outs: NativeTensor[]): Record<string, Tensor> {
   const result: Record<string, Tensor> = {};
   for (const o of outs) {
-    const tensor: Tensor = { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData };
-    if (o.name === '__proto__') Object.defineProperty(result, o.name, { value: tensor, enumerable: true });
-    else result[o.name] = tensor;
+    setTensor(result, o.name, { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData });
   }
   return result;
 }

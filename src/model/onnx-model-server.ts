@@ -17,7 +17,7 @@
  */
 import type { Tensor } from '../../bindings/datatypes';
 import type { SessionOptions } from '../../bindings/options';
-import { InferenceSession, type RunOptions, type TensorInfo } from '../../bindings/session';
+import { InferenceSession, setTensor, type RunOptions, type TensorInfo } from '../../bindings/session';
 import { BadRequestError, NotReadyError } from '../errors';
 import { registerClass } from '../graph/registry';
 import { isTensorList, tensorFromNested } from '../protocol';
@@ -136,12 +136,8 @@ export class OnnxModelServer extends V2ModelServer {
     options: PredictOptions,
   ): Promise<NamedTensor[]> {
     const feeds: Record<string, Tensor> = {};
-    for (const t of inputs) {
-      const tensor: Tensor = { datatype: t.datatype, shape: t.shape, data: t.data };
-      // An input named '__proto__' is a key like any other (and reported as unknown), not the prototype.
-      if (t.name === '__proto__') Object.defineProperty(feeds, t.name, { value: tensor, enumerable: true });
-      else feeds[t.name] = tensor;
-    }
+    // An input named '__proto__' stays a key (and is reported as unknown): see setTensor.
+    for (const t of inputs) setTensor(feeds, t.name, { datatype: t.datatype, shape: t.shape, data: t.data });
     const results = await session.run(feeds, runOptions(options));
     return session.outputs
       .filter((info) => results[info.name] !== undefined)
