@@ -4,6 +4,7 @@
  * with the repository's addon.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -15,6 +16,29 @@ export function compileSources(tag: string): string {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: ROOT });
   return outDir;
+}
+
+/**
+ * A model repository of user classes under `root`: `root/models.js` (the --module file) holds
+ * `classes`, with V2ModelServer of `build` in scope, and exports every class `folders` names; each
+ * folder `root/repo/<folder>` serves its class. Resolves to the repository and the module's paths.
+ */
+export function writeUserRepo(
+  build: string,
+  root: string,
+  classes: string,
+  folders: Record<string, string>,
+): { dir: string; module: string } {
+  const dir = join(root, 'repo');
+  for (const [folder, className] of Object.entries(folders)) {
+    mkdirSync(join(dir, folder), { recursive: true });
+    writeFileSync(join(dir, folder, 'model-settings.json'), JSON.stringify({ className }));
+  }
+  const module = join(root, 'models.js');
+  const v2 = JSON.stringify(join(build, 'src', 'model', 'v2-model-server.js'));
+  const exported = [...new Set(Object.values(folders))].join(', ');
+  writeFileSync(module, `const { V2ModelServer } = require(${v2});\n${classes}\nmodule.exports = { ${exported} };\n`);
+  return { dir, module };
 }
 
 /** A running CLI and everything it wrote so far (stdout and stderr together). */

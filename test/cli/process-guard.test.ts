@@ -5,29 +5,25 @@
  * serving. guardProcess() installs its handlers once per process.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileSources, listeningUrl, startCli, stopCli, waitForOutput, type CliChild } from './cli-child';
+import {
+  compileSources,
+  listeningUrl,
+  startCli,
+  stopCli,
+  waitForOutput,
+  writeUserRepo,
+  type CliChild,
+} from './cli-child';
 
 let build: string;
 let cli: CliChild;
 let url: string;
 
 function makeRepo(): { dir: string; module: string } {
-  const root = mkdtempSync(join(tmpdir(), 'gs-guard-'));
-  for (const [folder, className] of [
-    ['chaos', 'Chaos'],
-    ['echo', 'Echo'],
-  ]) {
-    mkdirSync(join(root, 'repo', folder!), { recursive: true });
-    writeFileSync(join(root, 'repo', folder!, 'model-settings.json'), JSON.stringify({ className }));
-  }
-  const module = join(root, 'models.js');
-  writeFileSync(
-    module,
-    `const { V2ModelServer } = require(${JSON.stringify(join(build, 'src', 'model', 'v2-model-server.js'))});
-class Echo extends V2ModelServer {
+  const classes = `class Echo extends V2ModelServer {
   load() {}
   predict(request) { return request.inputs; }
 }
@@ -37,11 +33,8 @@ class Chaos extends Echo {
     setTimeout(() => { throw new Error('thrown on purpose'); });
     return super.predict(request);
   }
-}
-module.exports = { Chaos, Echo };
-`,
-  );
-  return { dir: join(root, 'repo'), module };
+}`;
+  return writeUserRepo(build, mkdtempSync(join(tmpdir(), 'gs-guard-')), classes, { chaos: 'Chaos', echo: 'Echo' });
 }
 
 function infer(model: string, inputs: unknown[]): Promise<Response> {

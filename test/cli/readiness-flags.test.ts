@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileSources, listeningUrl, startCli, stopCli, type CliChild } from './cli-child';
+import { compileSources, listeningUrl, startCli, stopCli, writeUserRepo, type CliChild } from './cli-child';
 
 let build: string;
 let repo: { dir: string; module: string };
@@ -15,23 +15,14 @@ const running: CliChild[] = [];
 
 /** A good model (a user class) and a folder without a model. */
 function makeRepo(): { dir: string; module: string } {
-  const root = mkdtempSync(join(tmpdir(), 'gs-flags-'));
-  mkdirSync(join(root, 'repo', 'echo'), { recursive: true });
-  writeFileSync(join(root, 'repo', 'echo', 'model-settings.json'), '{"className": "Echo"}');
-  mkdirSync(join(root, 'repo', 'empty'));
-  writeFileSync(join(root, 'repo', 'empty', 'readme.txt'), 'no model here');
-  const module = join(root, 'models.js');
-  writeFileSync(
-    module,
-    `const { V2ModelServer } = require(${JSON.stringify(join(build, 'src', 'model', 'v2-model-server.js'))});
-class Echo extends V2ModelServer {
+  const echo = `class Echo extends V2ModelServer {
   load() {}
   predict(request) { return request.inputs; }
-}
-module.exports = { Echo };
-`,
-  );
-  return { dir: join(root, 'repo'), module };
+}`;
+  const repo = writeUserRepo(build, mkdtempSync(join(tmpdir(), 'gs-flags-')), echo, { echo: 'Echo' });
+  mkdirSync(join(repo.dir, 'empty'));
+  writeFileSync(join(repo.dir, 'empty', 'readme.txt'), 'no model here');
+  return repo;
 }
 
 function start(args: string[], env: Record<string, string> = {}): CliChild {

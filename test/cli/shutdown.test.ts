@@ -9,10 +9,19 @@
  * A request that is still running when the drain timeout passes is answered 503 and the process exits 0.
  */
 import * as http from 'node:http';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliChild, ROOT, compileSources, listeningUrl, startCli, stopCli, waitForOutput } from './cli-child';
+import {
+  type CliChild,
+  ROOT,
+  compileSources,
+  listeningUrl,
+  startCli,
+  stopCli,
+  waitForOutput,
+  writeUserRepo,
+} from './cli-child';
 
 const CLIENTS = 64;
 const IRIS = join(ROOT, 'examples', 'models', 'iris');
@@ -118,25 +127,16 @@ describe.each([
 
 describe('the drain timeout', () => {
   it('answers a request still running after --drain-timeout with 503 and exits 0', async () => {
-    const module = join(dir, 'hang.js');
-    writeFileSync(
-      module,
-      `const { V2ModelServer } = require(${JSON.stringify(join(build, 'src', 'model', 'v2-model-server.js'))});
-class Hang extends V2ModelServer {
+    const hang = `class Hang extends V2ModelServer {
   load() { this.model = 'hang'; }
   predict() { process.stdout.write('predict started\\n'); return new Promise(() => {}); }
-}
-module.exports = { Hang };
-`,
-    );
-    const repo = join(dir, 'hang-repo');
-    mkdirSync(join(repo, 'hang'), { recursive: true });
-    writeFileSync(join(repo, 'hang', 'model-settings.json'), '{"className": "Hang"}');
+}`;
+    const repo = writeUserRepo(build, join(dir, 'hang'), hang, { hang: 'Hang' });
     cli = startCli(build, [
       '--model-repository',
-      repo,
+      repo.dir,
       '--module',
-      module,
+      repo.module,
       '--drain-timeout',
       '0.5',
       '--request-timeout',
