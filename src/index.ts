@@ -4,17 +4,19 @@ export { Cancellation } from './cancellation';
 export * from '../bindings/datatypes';
 export { InferenceSession, type TensorInfo, type RunOptions, type SessionStats } from '../bindings/session';
 export type { SessionOptions, BatchingOptions, ExecutionProvider, CudaProviderOptions } from '../bindings/options';
-export type { Event, EventResponse } from './server/event';
+export type { Event, EventResponse } from './event';
 export type { InferRequest, InferResponse, NamedTensor, RequestedOutput, Parameters } from './protocol/types';
 export * from './model';
+export * from './step';
 export * from './graph';
+export * from './function';
 export {
   GraphServer,
   EVENT_ID_HEADER,
   EVENT_PATH_HEADER,
   kDefaultGraphServerOptions,
   type GraphServerOptions,
-} from './server/graph-server';
+} from './graph-server/graph-server';
 export { MockServer, MockServerError, type TestOptions } from './server/mock-server';
 export { guardProcess, type UncaughtKind } from './server/process-guard';
 export * from './graph/ensemble';

@@ -17,7 +17,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ROUTER_DEFAULTS } from '../graph/router';
-import { serve } from '../server/http';
+import { serve } from '../server/http/http';
 import { guardProcess } from '../server/process-guard';
 import { buildRepositoryServer, disposeModels, REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import {

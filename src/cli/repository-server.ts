@@ -7,15 +7,15 @@
  */
 import { resolve } from 'node:path';
 import { ModelLoadError, NotReadyError } from '../errors';
-import { createContext, type ServingContext, type ServingLogger } from '../graph/context';
-import { type Namespace } from '../graph/registry';
+import { createContext, type ServingContext, type ServingLogger } from '../step/context';
+import { type Namespace } from '../step/registry';
 import { ModelRouter, type BaseRouter } from '../graph/router';
-import type { GraphStep } from '../graph/step';
+import type { GraphStep } from '../step/step';
 import { buildStep } from '../graph/topology';
 import { FailedModel } from '../model/failed-model';
 import { readModelRepository, type ModelRepository, type RepositoryModel } from '../model/model-repository';
 import '../model/onnx-model-server';
-import { GraphServer, type GraphServerOptions } from '../server/graph-server';
+import { GraphServer, type GraphServerOptions } from '../graph-server/graph-server';
 
 /** Receives the CLI's report lines (stdout in the CLI). */
 export type Print = (line: string) => void;

@@ -4,8 +4,8 @@
  * conversion of parsed flags into the HTTP and GraphServer options.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { kDefaultGraphServerOptions, type GraphServerOptions } from '../server/graph-server';
-import { kDefaultHttpOptions, type HttpOptions } from '../server/http';
+import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
+import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
 
 export const STRICT_READINESS_ENV = 'GRAPHSERVE_STRICT_READINESS';
 export const EXIT_ON_ERROR_ENV = 'GRAPHSERVE_EXIT_ON_ERROR';

@@ -4,9 +4,9 @@
  * then the registry. Prints one line for the graph, then the CLI prints the URL.
  */
 import { readFile } from 'node:fs/promises';
-import { parseGraphText } from '../graph/flow-dict';
-import { functionFromDict } from '../graph/function';
-import type { GraphServer, GraphServerOptions } from '../server/graph-server';
+import { parseGraphText } from '../graph/flow/dict';
+import { functionFromDict } from '../function/function';
+import type { GraphServer, GraphServerOptions } from '../graph-server/graph-server';
 import { loadNamespace, type Print } from './repository-server';
 
 export interface SpecServerOptions extends GraphServerOptions {

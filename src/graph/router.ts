@@ -4,12 +4,13 @@
  * to do with the resolved route (ModelRouter: run that one model; VotingEnsemble, issue 5: run many).
  */
 import { MethodNotAllowedError, ModelNotFoundError, NotFoundError, NotReadyError } from '../errors';
-import type { Event } from '../server/event';
-import type { ServingContext } from './context';
-import { createContext } from './context';
-import { isPlainObject } from './paths';
+import type { Event } from '../event';
+import type { ServingContext } from '../step/context';
+import { createContext } from '../step/context';
+import { isPlainObject } from '../step/paths';
 import { SERVER_NAME, SERVER_VERSION } from '../version';
-import type { GraphStep } from './step';
+import type { GraphStep } from '../step/step';
+import { registerClass } from '../step/registry';
 
 export interface RouterOptions {
   name?: string;
@@ -258,3 +259,5 @@ function shortReason(step: GraphStep): string {
 function trimSlash(path: string): string {
   return path.replace(/\/+$/, '');
 }
+
+registerClass('ModelRouter', ModelRouter);

@@ -4,10 +4,10 @@
  * beside RouterSpec, built through the same `build()` contract.
  */
 import { InvalidOptionError } from '../errors';
-import type { ServingContext } from './context';
-import { resolveClass, type Namespace } from './registry';
+import type { ServingContext } from '../step/context';
+import { resolveClass, type Namespace } from '../step/registry';
 import { BaseRouter, ModelRouter } from './router';
-import { classArgsOf, constructorArgs, specToDict, type GraphStep, type StepDict, type StepSpec } from './step';
+import { classArgsOf, constructorArgs, specToDict, type GraphStep, type StepDict, type StepSpec } from '../step/step';
 
 /** Routers beyond this many routes are refused (MLRun's limit). */
 export const MAX_ROUTES = 4500;

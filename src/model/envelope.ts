@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { BadRequestError } from '../errors';
-import { isPlainObject } from '../graph/paths';
+import { isPlainObject } from '../step/paths';
 import type { ModelResponse, ModelSpec } from './types';
 
 /** A new event id: 32 lowercase hex characters, no dashes (MLRun's uuid4().hex). */

@@ -6,8 +6,8 @@
  * answers 503 (NotReadyError) saying why.
  */
 import { NotReadyError } from '../errors';
-import type { GraphStep } from '../graph/step';
-import type { Event } from '../server/event';
+import type { GraphStep } from '../step/step';
+import type { Event } from '../event';
 import { splitKey } from './v2-model-server';
 
 export interface FailedModelOptions {

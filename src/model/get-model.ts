@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { InvalidOptionError, ModelLoadError } from '../errors';
-import { isPlainObject } from '../graph/paths';
+import { isPlainObject } from '../step/paths';
 import type { ModelFiles, ModelSpec } from './types';
 
 const SPEC_FILES = Object.freeze(['model_spec.yaml', 'model_spec.yml', 'model_spec.json']);

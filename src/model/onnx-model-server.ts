@@ -19,7 +19,7 @@ import type { Tensor } from '../../bindings/datatypes';
 import type { SessionOptions } from '../../bindings/options';
 import { InferenceSession, setTensor, type RunOptions, type TensorInfo } from '../../bindings/session';
 import { BadRequestError, NotReadyError } from '../errors';
-import { registerClass } from '../graph/registry';
+import { registerClass } from '../step/registry';
 import { isTensorList, tensorFromNested } from '../protocol';
 import { elementsToJson } from '../protocol/elements';
 import type { NamedTensor } from '../protocol/types';

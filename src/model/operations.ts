@@ -3,8 +3,8 @@
  * what predict() and explain() get beside the request.
  */
 import type { Cancellation } from '../cancellation';
-import { isPlainObject } from '../graph/paths';
-import type { Event } from '../server/event';
+import { isPlainObject } from '../step/paths';
+import type { Event } from '../event';
 import type { PredictOptions } from './types';
 
 /** The operations that run predict(). */

@@ -5,7 +5,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cancellation } from '../cancellation';
-import type { ServingContext } from '../graph/context';
+import type { ServingContext } from '../step/context';
 
 /** An MLRun-style request as sent by the client: `inputs` is any JSON (or typed tensors for OIP requests). */
 export interface ModelRequest<T = unknown> {

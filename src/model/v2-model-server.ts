@@ -11,10 +11,11 @@
 import type { Cancellation } from '../cancellation';
 import { BadRequestError, GraphServeError, InvalidOptionError, MethodNotAllowedError } from '../errors';
 import { ModelError, ModelLoadError, NotFoundError, NotReadyError } from '../errors';
-import { createContext, type ServingContext } from '../graph/context';
-import { getIn, isPlainObject, updateIn } from '../graph/paths';
-import { ServingResponse } from '../graph/response';
-import type { GraphStep } from '../graph/step';
+import { createContext, type ServingContext } from '../step/context';
+import { getIn, isPlainObject, updateIn } from '../step/paths';
+import { ServingResponse } from '../step/response';
+import type { GraphStep } from '../step/step';
+import { registerClass } from '../step/registry';
 import {
   checkOutputTensors,
   decodeInferRequest,
@@ -23,7 +24,7 @@ import {
   looksLikeTensorList,
 } from '../protocol';
 import type { InferRequest, InferResponse } from '../protocol/types';
-import type { Event } from '../server/event';
+import type { Event } from '../event';
 import { buildEnvelope, checkInputs, dictInputsToLists, formatTimestamp, nowMillis } from './envelope';
 import { checkSeconds } from '../durations';
 import { resolveModelPath } from './get-model';
@@ -389,3 +390,5 @@ export function splitKey(key: string): [string, string] {
   const at = key.indexOf(':');
   return at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)];
 }
+
+registerClass('V2ModelServer', V2ModelServer);

@@ -3,7 +3,7 @@
  * units MLRun's: `timeout`, `backoffFactor` and `backoffMax` in seconds.
  */
 import { InvalidOptionError } from '../errors';
-import type { ServingContext } from '../graph/context';
+import type { ServingContext } from '../step/context';
 import type { RetryPolicy } from './http-client';
 
 /** What a url function gets besides the body: the fixed endpoint (url + subpath) and the context. */

@@ -12,11 +12,11 @@
  * then fail with RemoteStepError (502) or RemoteTimeoutError (504). Messages name the step and URL.
  */
 import { RemoteStepError } from '../errors';
-import { createContext, type ServingContext } from '../graph/context';
-import { getIn, updateIn } from '../graph/paths';
-import { registerClass } from '../graph/registry';
-import type { GraphStep } from '../graph/step';
-import type { Event } from '../server/event';
+import { createContext, type ServingContext } from '../step/context';
+import { getIn, updateIn } from '../step/paths';
+import { registerClass } from '../step/registry';
+import type { GraphStep } from '../step/step';
+import type { Event } from '../event';
 import { HttpClient, parseReply, type RetryPolicy } from './http-client';
 import {
   encodeBody,

@@ -4,8 +4,8 @@
  * GraphServer, so answers match HTTP's.
  */
 import { newEventId } from '../model/envelope';
-import type { Event } from './event';
-import type { GraphServer } from './graph-server';
+import type { Event } from '../event';
+import type { GraphServer } from '../graph-server/graph-server';
 
 export interface TestOptions {
   /** Default: POST when a body is given (any value but undefined/null), else GET. */

@@ -14,8 +14,8 @@
  * every model of the process.
  */
 import { Counter } from 'prom-client';
-import { consoleLogger, type ServingLogger } from '../graph/context';
-import { processMetrics } from './metrics';
+import { consoleLogger, type ServingLogger } from '../step/context';
+import { processMetrics } from '../graph-server/metrics';
 
 export type UncaughtKind = 'unhandledRejection' | 'uncaughtException';
 

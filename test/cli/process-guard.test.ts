@@ -80,7 +80,7 @@ describe('guardProcess', () => {
   it('installs its handlers once per process, however often it is called', () => {
     const script = `
 const { guardProcess } = require(${JSON.stringify(join(build, 'src', 'server', 'process-guard.js'))});
-const { processMetrics } = require(${JSON.stringify(join(build, 'src', 'server', 'metrics.js'))});
+const { processMetrics } = require(${JSON.stringify(join(build, 'src', 'graph-server', 'metrics.js'))});
 const logged = [];
 const logger = { error: (message) => logged.push(message.split('\\n')[0]) };
 const calls = [guardProcess(logger), guardProcess(logger), guardProcess(logger)];

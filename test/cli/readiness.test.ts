@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRepositoryServer, disposeModels } from '../../src/cli/repository-server';
 import { ModelLoadError } from '../../src/errors';
-import type { GraphServer } from '../../src/server/graph-server';
+import type { GraphServer } from '../../src/graph-server/graph-server';
 
 const IRIS = join(__dirname, '..', '..', 'examples', 'models', 'iris', 'model.onnx');
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ParallelRun, silentLogger, type Event, type GraphStep } from '../../src';
-import { createContext } from '../../src/graph/context';
+import { createContext } from '../../src/step/context';
 import { Constant } from './fixtures/children';
 
 /** A plain step answering `{[key]: value}`, or failing when value is an Error. */

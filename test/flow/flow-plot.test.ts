@@ -8,7 +8,7 @@ jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' }));
 
 import { buildFlow, Doubler } from '../../examples/flow';
 import { GraphServer, newFunction, renderSvg } from '../../src';
-import { buildApp } from '../../src/server/http';
+import { buildApp } from '../../src/server/http/http';
 
 describe('graph.plot()', () => {
   it('draws the steps, links, routes, responder and error handler of a flow as DOT', () => {

@@ -7,15 +7,15 @@ jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' })); // see ht
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/graph/context';
-import { newFunction } from '../../src/graph/function';
+import { silentLogger } from '../../src/step/context';
+import { newFunction } from '../../src/function/function';
 import '../../src/model/onnx-model-server';
 import type { ModelRequest } from '../../src/model/types';
 import { V2ModelServer } from '../../src/model/v2-model-server';
 import { MAX_JSON_DEPTH } from '../../src/protocol/json-text';
 import { MAX_DEPTH } from '../../src/protocol/nesting';
-import type { GraphServer } from '../../src/server/graph-server';
-import { buildApp, serve, type RunningServer } from '../../src/server/http';
+import type { GraphServer } from '../../src/graph-server/graph-server';
+import { buildApp, serve, type RunningServer } from '../../src/server/http/http';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'models');
 const EXAMPLES = join(__dirname, '..', '..', 'examples', 'models');

@@ -3,7 +3,7 @@
 jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' }));
 
 import { HEADER_LENGTH } from '../../src/protocol';
-import { buildApp, serve } from '../../src/server/http';
+import { buildApp, serve } from '../../src/server/http/http';
 import { EchoRunner } from './http-stub';
 
 describe('HTTP front end (app.inject)', () => {

@@ -5,7 +5,7 @@
  */
 import * as zlib from 'node:zlib';
 import { V2ModelServer, newFunction, silentLogger, type ModelRequest } from '../../src';
-import { serve, type RunningServer } from '../../src/server/http';
+import { serve, type RunningServer } from '../../src/server/http/http';
 import { request } from './http-support';
 
 class Echo extends V2ModelServer {

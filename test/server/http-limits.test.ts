@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import { V2ModelServer, newFunction, silentLogger, type ModelRequest } from '../../src';
-import { serve, type RunningServer } from '../../src/server/http';
+import { serve, type RunningServer } from '../../src/server/http/http';
 import { parseRaw, portOf, rawExchange, request } from './http-support';
 
 class Echo extends V2ModelServer {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { V2ModelServer, newFunction, silentLogger, type ModelRequest } from '../../src';
-import { serve, type RunningServer } from '../../src/server/http';
+import { serve, type RunningServer } from '../../src/server/http/http';
 import { request } from './http-support';
 
 let predictions = 0;

@@ -4,13 +4,13 @@
  */
 jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' })); // see http-app.test.ts
 import { join } from 'node:path';
-import { silentLogger } from '../../src/graph/context';
-import { newFunction } from '../../src/graph/function';
+import { silentLogger } from '../../src/step/context';
+import { newFunction } from '../../src/function/function';
 import '../../src/model/onnx-model-server';
 import { HEADER_LENGTH } from '../../src/protocol';
 import { elementsToBinary } from '../../src/protocol/binary';
-import type { GraphServer } from '../../src/server/graph-server';
-import { buildApp, serve, type RunningServer } from '../../src/server/http';
+import type { GraphServer } from '../../src/graph-server/graph-server';
+import { buildApp, serve, type RunningServer } from '../../src/server/http/http';
 import { DATATYPES, JSON_VALUES, splitResponse, typedOf } from '../protocol/helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'models');

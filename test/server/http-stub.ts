@@ -4,8 +4,8 @@
  */
 import { GraphServeError, ModelNotFoundError, toGraphServeError } from '../../src/errors';
 import { decodeBody, decodeInferRequest, encodeInferResponse } from '../../src/protocol';
-import type { Event, EventResponse } from '../../src/server/event';
-import type { EventRunner } from '../../src/server/http';
+import type { Event, EventResponse } from '../../src/event';
+import type { EventRunner } from '../../src/server/http/http';
 
 export class EchoRunner implements EventRunner {
   readonly events: Event[] = [];

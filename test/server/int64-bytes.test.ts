@@ -4,15 +4,15 @@
  * bytes, in JSON and the binary extension, alone and batched with other requests.
  */
 import { join } from 'node:path';
-import { silentLogger } from '../../src/graph/context';
+import { silentLogger } from '../../src/step/context';
 import { HEADER_LENGTH } from '../../src/protocol';
 import { elementsToBinary } from '../../src/protocol/binary';
-import { newFunction } from '../../src/graph/function';
+import { newFunction } from '../../src/function/function';
 import '../../src/model/onnx-model-server';
 import type { ModelRequest } from '../../src/model/types';
 import { V2ModelServer } from '../../src/model/v2-model-server';
-import type { GraphServer } from '../../src/server/graph-server';
-import { serve, type RunningServer } from '../../src/server/http';
+import type { GraphServer } from '../../src/graph-server/graph-server';
+import { serve, type RunningServer } from '../../src/server/http/http';
 import { splitResponse } from '../protocol/helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'models');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { V2ModelServer, newFunction, silentLogger, type ModelRequest } from '../../src';
 import '../../src/model/onnx-model-server';
 import type { MockServer } from '../../src/server/mock-server';
-import { buildApp } from '../../src/server/http';
+import { buildApp } from '../../src/server/http/http';
 
 const IRIS = join(__dirname, '..', '..', 'examples', 'models', 'iris', 'model.onnx');
 

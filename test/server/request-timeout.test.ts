@@ -15,8 +15,8 @@ import {
   type PredictOptions,
 } from '../../src';
 import { OnnxModelServer } from '../../src/model/onnx-model-server';
-import type { GraphServer } from '../../src/server/graph-server';
-import { serve } from '../../src/server/http';
+import type { GraphServer } from '../../src/graph-server/graph-server';
+import { serve } from '../../src/server/http/http';
 import { portOf } from './http-support';
 
 const SLOW = join(__dirname, '..', 'fixtures', 'models', 'slow.onnx'); // x [batch, 256], several ms per row

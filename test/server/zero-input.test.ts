@@ -4,12 +4,12 @@
  */
 jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' })); // see http-app.test.ts
 import { join } from 'node:path';
-import { silentLogger } from '../../src/graph/context';
-import { newFunction } from '../../src/graph/function';
+import { silentLogger } from '../../src/step/context';
+import { newFunction } from '../../src/function/function';
 import '../../src/model/onnx-model-server';
 import { isTensorRequest } from '../../src/protocol';
-import type { GraphServer } from '../../src/server/graph-server';
-import { buildApp } from '../../src/server/http';
+import type { GraphServer } from '../../src/graph-server/graph-server';
+import { buildApp } from '../../src/server/http/http';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { CONSTANT_VALUES } = require('../../scripts/models/fixtures') as { CONSTANT_VALUES: number[] };
 

@@ -12,10 +12,10 @@
  * rules all three executors.
  */
 import { GraphServeError, InvalidOptionError, ModelError } from '../../errors';
-import type { Event } from '../../server/event';
-import type { ServingContext } from '../context';
-import { isPlainObject } from '../paths';
-import type { GraphStep } from '../step';
+import type { Event } from '../../event';
+import type { ServingContext } from '../../step/context';
+import { isPlainObject } from '../../step/paths';
+import type { GraphStep } from '../../step/step';
 import { ArrayExecutor, EXECUTOR_TYPES, ThreadExecutor, type ChildOutcome, type Executor } from './executors';
 import type { ExecutorType } from './executors';
 import { ProcessExecutor, type ProcessPoolOptions } from './process-pool';

@@ -8,8 +8,8 @@
  * - 'process': every child at once in a piscina pool of worker threads (see process-pool.ts), so
  *   CPU-heavy JavaScript children use other cores.
  */
-import type { Event } from '../../server/event';
-import type { GraphStep } from '../step';
+import type { Event } from '../../event';
+import type { GraphStep } from '../../step/step';
 
 export type ExecutorType = 'array' | 'thread' | 'process';
 export const EXECUTOR_TYPES: readonly ExecutorType[] = Object.freeze(['array', 'thread', 'process']);

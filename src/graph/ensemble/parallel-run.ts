@@ -9,9 +9,9 @@
  * object fails the request.
  */
 import { ModelError } from '../../errors';
-import type { Event } from '../../server/event';
-import { isPlainObject } from '../paths';
-import { registerClass } from '../registry';
+import type { Event } from '../../event';
+import { isPlainObject } from '../../step/paths';
+import { registerClass } from '../../step/registry';
 import { BaseRouter, type RouterOptions } from '../router';
 import { ChildRunner, copyContainers, isRecord, type ParallelOptions } from './children';
 

@@ -16,9 +16,9 @@ import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import { errorClasses, InvalidOptionError, ModelError, type ErrorClassName } from '../../errors';
 import { V2ModelServer } from '../../model/v2-model-server';
-import type { ServingContext } from '../context';
-import { ServingResponse } from '../response';
-import type { GraphStep } from '../step';
+import type { ServingContext } from '../../step/context';
+import { ServingResponse } from '../../step/response';
+import type { GraphStep } from '../../step/step';
 import { settleAll, type ChildOutcome, type ChildTask, type Executor } from './executors';
 import type { WorkerChildSpec, WorkerReply, WorkerTask } from './process-worker';
 

@@ -7,10 +7,10 @@
  * graphserve error classes on the main thread; a ServingResponse travels as its status and headers.
  */
 import * as path from 'node:path';
-import { createContext } from '../context';
-import { isServingResponse } from '../response';
-import type { GraphStep } from '../step';
-import type { Event } from '../../server/event';
+import { createContext } from '../../step/context';
+import { isServingResponse } from '../../step/response';
+import type { GraphStep } from '../../step/step';
+import type { Event } from '../../event';
 
 /** How a worker rebuilds a child: `require(module)[exportName]` constructed with `options`. */
 export interface WorkerChildSpec {

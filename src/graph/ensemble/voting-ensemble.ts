@@ -17,10 +17,10 @@
  */
 import { InvalidOptionError, ModelError, NotFoundError } from '../../errors';
 import { buildEnvelope, formatTimestamp, nowMillis } from '../../model/envelope';
-import type { Event } from '../../server/event';
-import { isPlainObject } from '../paths';
-import { registerClass } from '../registry';
-import { isServingResponse } from '../response';
+import type { Event } from '../../event';
+import { isPlainObject } from '../../step/paths';
+import { registerClass } from '../../step/registry';
+import { isServingResponse } from '../../step/response';
 import { BaseRouter, type ResolvedRoute, type RouterOptions } from '../router';
 import { ChildRunner, isRecord, type ParallelOptions } from './children';
 import { classify, detectVoteType, normalizeWeights, regress, toPredictionRow, type VoteType } from './vote';

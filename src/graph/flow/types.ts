@@ -1,6 +1,6 @@
 /** Shared types and defaults of flow graphs (spec, runner, serialization and plots). */
-import type { ServingContext } from './context';
-import type { StepDict, StepSpec } from './step';
+import type { ServingContext } from '../../step/context';
+import type { StepDict, StepSpec } from '../../step/step';
 
 /**
  * 'async': branches run concurrently on copies of the event, the responder's output is the response.

@@ -20,11 +20,11 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import { checkSeconds } from '../durations';
-import { InvalidOptionError, NotFoundError, type GraphServeError } from '../errors';
-import { stringifyJson } from '../protocol/json-text';
-import type { Event, EventResponse } from './event';
-import { errorResponse } from './graph-server';
+import { checkSeconds } from '../../durations';
+import { InvalidOptionError, NotFoundError, type GraphServeError } from '../../errors';
+import { stringifyJson } from '../../protocol/json-text';
+import type { Event, EventResponse } from '../../event';
+import { errorResponse } from '../../graph-server/graph-server';
 import { Connections, drainServer, type Drainable } from './http-drain';
 import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
 
@@ -123,7 +123,7 @@ function headersOf(req: FastifyRequest): Record<string, string> {
   return out;
 }
 
-/** The Event for one HTTP request (see src/server/event.ts). */
+/** The Event for one HTTP request (see src/event.ts). */
 export function toEvent(req: FastifyRequest): Event {
   const headers = headersOf(req);
   const url = req.raw.url ?? req.url;

@@ -5,10 +5,10 @@
  *   GET /graph.svg  → the same graph rendered as SVG (image/svg+xml)
  * Flows draw their steps; a router topology draws its routes.
  */
-import { renderSvg, routerToDot } from '../graph/flow-plot';
+import { renderSvg, routerToDot } from '../graph/flow/plot';
 import { BaseRouter } from '../graph/router';
-import type { GraphStep } from '../graph/step';
-import type { EventResponse } from './event';
+import type { GraphStep } from '../step/step';
+import type { EventResponse } from '../event';
 
 export const GRAPH_DOT_PATH = '/graph.dot';
 export const GRAPH_SVG_PATH = '/graph.svg';

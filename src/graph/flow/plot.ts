@@ -6,8 +6,8 @@
  * routes as ellipses on dotted edges; queues `cds` arrows; error handlers dashed red boxes, reached by
  * dashed red `error` edges; the responder has a double border and an edge to `respond`.
  */
-import type { FlowDict, FlowStepDict } from './flow-types';
-import type { StepDict } from './step';
+import type { FlowDict, FlowStepDict } from './types';
+import type { StepDict } from '../../step/step';
 
 const START = '__start';
 const RESPOND = '__respond';

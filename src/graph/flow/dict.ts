@@ -5,12 +5,12 @@
  * namespace or the registry. Functions without a name (inline arrows) cannot round-trip.
  */
 import { parse, stringify } from 'yaml';
-import { InvalidOptionError } from '../errors';
-import { FlowSpec, type FlowStep } from './flow-spec';
-import type { FlowDict, FlowStepDict } from './flow-types';
-import { isPlainObject } from './paths';
-import type { StepDict, StepSpec } from './step';
-import { RouterSpec } from './topology';
+import { InvalidOptionError } from '../../errors';
+import { FlowSpec, type FlowStep } from './spec';
+import type { FlowDict, FlowStepDict } from './types';
+import { isPlainObject } from '../../step/paths';
+import type { StepDict, StepSpec } from '../../step/step';
+import { RouterSpec } from '../topology';
 
 /** A serving function serialized by ServingFunction.toDict(). */
 export interface FunctionDict {

@@ -18,7 +18,7 @@ import {
   PayloadTooLargeError,
   RequestTimeoutError,
   UnsupportedMediaTypeError,
-} from '../errors';
+} from '../../errors';
 
 function bodyOf(error: GraphServeError): string {
   return JSON.stringify(error.toJSON());

@@ -1,4 +1,4 @@
-import type { EventResponse } from '../server/event';
+import type { EventResponse } from '../event';
 
 /**
  * A step result that carries its own HTTP status and headers (MLRun's nuclio `Response`). A step that

@@ -3,15 +3,15 @@
  * Build it in-process with toMockServer() (tests) or toGraphServer(), or serve it over HTTP with serve().
  */
 import { InvalidOptionError } from '../errors';
-import { GraphServer, type GraphServerOptions } from '../server/graph-server';
+import { GraphServer, type GraphServerOptions } from '../graph-server/graph-server';
 import { MockServer } from '../server/mock-server';
-import { createContext, type ServingLogger, type TrackingRecord } from './context';
-import { FlowSpec } from './flow-spec';
-import { graphFromDict, type FunctionDict } from './flow-dict';
-import type { FlowDict, FlowOptions } from './flow-types';
-import type { Namespace } from './registry';
-import { RouterSpec } from './topology';
-import type { StepClass, StepDict, StepSpec } from './step';
+import { createContext, type ServingLogger, type TrackingRecord } from '../step/context';
+import { FlowSpec } from '../graph/flow/spec';
+import { graphFromDict, type FunctionDict } from '../graph/flow/dict';
+import type { FlowDict, FlowOptions } from '../graph/flow/types';
+import type { Namespace } from '../step/registry';
+import { RouterSpec } from '../graph/topology';
+import type { StepClass, StepDict, StepSpec } from '../step/step';
 
 export type Topology = 'router' | 'flow';
 
@@ -38,7 +38,7 @@ export interface ModelRouteSpec extends StepSpec {
   routerStep?: string;
 }
 
-/** What `serve()` in src/server/http.ts exports; loaded lazily so the graph does not depend on fastify. */
+/** What `serve()` in src/server/http/http.ts exports; loaded lazily so the graph does not depend on fastify. */
 type ServeModule = { serve(server: GraphServer, options: Record<string, unknown>): unknown };
 
 export class ServingFunction {
@@ -124,14 +124,14 @@ export class ServingFunction {
   }
 
   /**
-   * Builds the graph and serves it over HTTP (src/server/http.ts): `http` goes to its serve() as it is
+   * Builds the graph and serves it over HTTP (src/server/http/http.ts): `http` goes to its serve() as it is
    * ({host, port, bodyLimit, logger}), `build` to toGraphServer(). Resolves to what serve() returns.
    */
   async serve(http: Record<string, unknown> = {}, build: BuildOptions = {}): Promise<unknown> {
     const graphServer = await this.toGraphServer(build);
     // Loaded lazily: building and testing graphs must not need the HTTP stack.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const httpModule = require('../server/http') as ServeModule;
+    const httpModule = require('../server/http/http') as ServeModule;
     return httpModule.serve(graphServer, http);
   }
 }

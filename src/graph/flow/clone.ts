@@ -3,8 +3,8 @@
  * Plain objects and arrays are copied recursively, Buffers and typed arrays copied; anything else
  * (class instances, functions) is shared, so objects keep their prototypes.
  */
-import type { Event } from '../server/event';
-import { isPlainObject } from './paths';
+import type { Event } from '../../event';
+import { isPlainObject } from '../../step/paths';
 
 export function cloneBody(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(cloneBody);

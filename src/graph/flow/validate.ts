@@ -2,8 +2,8 @@
  * Whole-graph checks of a flow, run by FlowSpec.build() before any step is constructed. Each problem
  * throws a GraphError whose message names the step(s) involved.
  */
-import { GraphError } from '../errors';
-import type { FlowSpec, FlowStep } from './flow-spec';
+import { GraphError } from '../../errors';
+import type { FlowSpec, FlowStep } from './spec';
 
 /** The names of the steps that run after each step (error handlers excluded: they are not `next`). */
 export function nextSteps(flow: FlowSpec): Map<string, string[]> {

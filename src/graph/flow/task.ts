@@ -5,13 +5,13 @@
  * class, the `handler` function (a function, or a name looked up in the namespace). Handlers may be
  * async. Routers get the body at `inputPath`; queues pass events through (one process).
  */
-import { GraphError } from '../errors';
-import type { Event } from '../server/event';
-import type { ServingContext } from './context';
-import type { FlowStep } from './flow-spec';
-import { getIn, isPlainObject, updateIn } from './paths';
-import { resolveClass, type Namespace } from './registry';
-import { classArgsOf, constructorArgs, type GraphStep, type StepSpec } from './step';
+import { GraphError } from '../../errors';
+import type { Event } from '../../event';
+import type { ServingContext } from '../../step/context';
+import type { FlowStep } from './spec';
+import { getIn, isPlainObject, updateIn } from '../../step/paths';
+import { resolveClass, type Namespace } from '../../step/registry';
+import { classArgsOf, constructorArgs, type GraphStep, type StepSpec } from '../../step/step';
 
 /** What the runner calls for one step. Resolves to the event to pass on, or undefined to end the path. */
 export type RunEvent = (event: Event) => Promise<Event | undefined>;

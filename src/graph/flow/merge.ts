@@ -5,12 +5,12 @@
  * arrive, with the body `[bodies in arrival order]`. At most `maxBehind` keys wait at a time: a new
  * key beyond that drops the oldest one (logged). Use it in the async engine.
  */
-import { InvalidOptionError } from '../errors';
-import type { Event } from '../server/event';
-import { consoleLogger, type ServingContext } from './context';
-import type { FlowAware } from './flow-task';
-import { registerClass } from './registry';
-import type { StepClass } from './step';
+import { InvalidOptionError } from '../../errors';
+import type { Event } from '../../event';
+import { consoleLogger, type ServingContext } from '../../step/context';
+import type { FlowAware } from './task';
+import { registerClass } from '../../step/registry';
+import type { StepClass } from '../../step/step';
 
 export interface MergeOptions {
   name?: string;

@@ -1,11 +1,10 @@
 /**
  * Class lookup for step specs: a spec's `className` is a constructor, or a name looked up first in
  * the namespace given to toMockServer()/toGraphServer(), then in the process-wide registry.
- * A leading '*' marks a router class; '*' alone is ModelRouter.
+ * A leading '*' marks a router class; '*' alone is ModelRouter. Built-in classes register themselves
+ * where they are defined.
  */
 import { InvalidOptionError } from '../errors';
-import { V2ModelServer } from '../model/v2-model-server';
-import { ModelRouter } from './router';
 import type { StepClass } from './step';
 
 /** Names → classes, as users pass them: `{ MyModel }`. */
@@ -34,7 +33,7 @@ export function resolveClass(
 ): StepClass {
   if (typeof ref === 'function') return ref;
   if (ref === undefined || ref === '' || ref === '*') {
-    if (ref === '*') return ModelRouter;
+    if (ref === '*') return resolveClass('ModelRouter', {});
     if (fallback) return fallback;
     throw new InvalidOptionError('a step needs a className');
   }
@@ -44,6 +43,3 @@ export function resolveClass(
   if (typeof found !== 'function') throw new InvalidOptionError(`${name} in the namespace is not a class`);
   return found as StepClass;
 }
-
-registerClass('ModelRouter', ModelRouter);
-registerClass('V2ModelServer', V2ModelServer);

@@ -19,11 +19,11 @@ import {
   TimeoutError,
   toGraphServeError,
 } from '../errors';
-import { createContext, type ServingContext } from '../graph/context';
-import { isServingResponse } from '../graph/response';
-import type { GraphStep } from '../graph/step';
+import { createContext, type ServingContext } from '../step/context';
+import { isServingResponse } from '../step/response';
+import type { GraphStep } from '../step/step';
 import { decodeBody } from '../protocol';
-import type { Event, EventResponse } from './event';
+import type { Event, EventResponse } from '../event';
 import { graphPicture } from './graph-picture';
 import { METRICS_PATH, ServerMetrics } from './metrics';
 

@@ -25,8 +25,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SessionStats } from '../../bindings/session';
 import { BaseRouter } from '../graph/router';
-import type { GraphStep } from '../graph/step';
-import type { EventResponse } from './event';
+import type { GraphStep } from '../step/step';
+import type { EventResponse } from '../event';
 
 export const METRICS_PATH = '/metrics';
 

@@ -2,7 +2,7 @@
  * Flow graphs as specs (MLRun's `set_topology("flow")`): named steps joined by `after` links, with
  * responders and error handlers. Users build them with `graph.to()`, `graph.addStep()`,
  * `step.respond()` and `step.errorHandler()`; `build()` validates the graph and turns it into a
- * FlowRunner (src/graph/flow-runner.ts). Structural mistakes (unknown `after`/`before`, a loop made by
+ * FlowRunner (src/graph/flow/runner.ts). Structural mistakes (unknown `after`/`before`, a loop made by
  * `before`, duplicate names) are refused when the step is added; whole-graph checks run at build.
  *
  * Where MLRun behaves accidentally, graphserve does what a user would expect instead:
@@ -16,17 +16,17 @@
  * - in the sync engine the responder's output is the response when there is one (MLRun ignores it);
  * - queues are in-process pass-throughs whatever their `path`; the step after one needs no `function`.
  */
-import { GraphError } from '../errors';
-import type { ServingContext } from './context';
-import { buildFlowRunner, type FlowRunner } from './flow-runner';
-import { flowToDot, renderSvg } from './flow-plot';
-import type { FlowDict, FlowStepDict, FlowStepSpec } from './flow-types';
-import { FLOW_DEFAULTS, type FlowEngine, type FlowOptions, type FlowStepKind } from './flow-types';
-import { validateFlow } from './flow-validate';
-import type { Namespace } from './registry';
-import { BaseRouter } from './router';
-import { specToDict, type StepSpec } from './step';
-import { RouterSpec } from './topology';
+import { GraphError } from '../../errors';
+import type { ServingContext } from '../../step/context';
+import { buildFlowRunner, type FlowRunner } from './runner';
+import { flowToDot, renderSvg } from './plot';
+import type { FlowDict, FlowStepDict, FlowStepSpec } from './types';
+import { FLOW_DEFAULTS, type FlowEngine, type FlowOptions, type FlowStepKind } from './types';
+import { validateFlow } from './validate';
+import type { Namespace } from '../../step/registry';
+import { BaseRouter } from '../router';
+import { specToDict, type StepSpec } from '../../step/step';
+import { RouterSpec } from '../topology';
 
 /** What `to()` and `addStep()` take: a spec, a class name ('*' router, '>>' queue), or a RouterSpec. */
 export type StepInput = FlowStepSpec | RouterSpec | string;
@@ -212,7 +212,7 @@ export class FlowSpec {
     return dict;
   }
 
-  /** Graphviz DOT text of the graph (see flow-plot.ts for the shapes). */
+  /** Graphviz DOT text of the graph (see flow/plot.ts for the shapes). */
   plot(): string {
     return flowToDot(this.toDict());
   }

@@ -3,7 +3,7 @@
  * users write and what `toDict()` serializes; steps are what a built graph runs. Router, flow (issue 4)
  * and ensemble (issue 5) kinds all build from the same spec shape.
  */
-import type { Event } from '../server/event';
+import type { Event } from '../event';
 import type { ServingContext } from './context';
 
 /** A node of a built graph: anything a router can route to or a flow can run. */

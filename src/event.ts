@@ -2,7 +2,7 @@
  * The Event: what every front end (HTTP, the mock server, the CLI) hands to GraphServer, and what
  * full-event steps receive. Field names are MLRun's.
  */
-import type { Cancellation } from '../cancellation';
+import type { Cancellation } from './cancellation';
 export interface Event {
   /** Request id: the client's (body `id` or `x-request-id`), else a generated UUID. */
   id: string;

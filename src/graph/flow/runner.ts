@@ -16,17 +16,17 @@
  * output goes to the steps after it, or responds. An error inside an error handler is not handled
  * again.
  */
-import { GraphError, toGraphServeError } from '../errors';
-import type { Event } from '../server/event';
-import type { ServingContext } from './context';
-import { cloneEvent } from './flow-clone';
-import { flowToDot } from './flow-plot';
-import type { FlowSpec } from './flow-spec';
-import { buildNode, type Lifecycle, type RunEvent } from './flow-task';
-import type { FlowDict, FlowEngine } from './flow-types';
-import { nextSteps, startSteps } from './flow-validate';
-import type { Namespace } from './registry';
-import type { GraphStep } from './step';
+import { GraphError, toGraphServeError } from '../../errors';
+import type { Event } from '../../event';
+import type { ServingContext } from '../../step/context';
+import { cloneEvent } from './clone';
+import { flowToDot } from './plot';
+import type { FlowSpec } from './spec';
+import { buildNode, type Lifecycle, type RunEvent } from './task';
+import type { FlowDict, FlowEngine } from './types';
+import { nextSteps, startSteps } from './validate';
+import type { Namespace } from '../../step/registry';
+import type { GraphStep } from '../../step/step';
 
 interface RuntimeNode {
   name: string;
