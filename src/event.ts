@@ -3,6 +3,27 @@
  * full-event steps receive. Field names are MLRun's.
  */
 import type { Cancellation } from './cancellation';
+
+/**
+ * What delivered an event (MLRun's `event.trigger`): `kind` 'http' from the HTTP front end, '' when
+ * unknown (the mock server's default), a stream's kind ('kafka', 'redis', 'stream' …) from stream
+ * consumers. A model still loading in async mode answers 503 to 'http' and '' events; events of any
+ * other kind wait for the load, within their request timeout (see V2ModelServer).
+ */
+export interface EventTrigger {
+  kind: string;
+  /** The trigger's name (a topic, a stream key …); '' when it has none. */
+  name?: string;
+}
+
+/** The trigger of every HTTP event. */
+export const HTTP_TRIGGER: Readonly<EventTrigger> = Object.freeze({ kind: 'http', name: '' });
+
+/** True when events of this trigger are answered 503 by a model still loading (MLRun: kind 'http' or ''). */
+export function answersNotReadyAtOnce(trigger: EventTrigger | undefined): boolean {
+  return trigger === undefined || trigger.kind === 'http' || trigger.kind === '';
+}
+
 export interface Event {
   /** Request id: the client's (body `id` or `x-request-id`), else a generated UUID. */
   id: string;
@@ -24,6 +45,8 @@ export interface Event {
    * GraphServeError the event was answered with.
    */
   cancellation?: Cancellation;
+  /** What delivered the event; undefined counts as unknown (kind ''). */
+  trigger?: EventTrigger;
   /** Set by error handlers in flows: the step that failed and its error. */
   origin_state?: string;
   error?: unknown;

@@ -4,7 +4,7 @@ export { Cancellation } from './cancellation';
 export * from '../bindings/datatypes';
 export { InferenceSession, type TensorInfo, type RunOptions, type SessionStats } from '../bindings/session';
 export type { SessionOptions, BatchingOptions, ExecutionProvider, CudaProviderOptions } from '../bindings/options';
-export type { Event, EventResponse } from './event';
+export { HTTP_TRIGGER, answersNotReadyAtOnce, type Event, type EventResponse, type EventTrigger } from './event';
 export type { InferRequest, InferResponse, NamedTensor, RequestedOutput, Parameters } from './protocol/types';
 export * from './model';
 export * from './step';
@@ -17,7 +17,7 @@ export {
   kDefaultGraphServerOptions,
   type GraphServerOptions,
 } from './graph-server/graph-server';
-export { MockServer, MockServerError, type TestOptions } from './server/mock-server';
+export { MockServer, MockServerError, type MockResponse, type TestOptions } from './server/mock-server';
 export { guardProcess, type UncaughtKind } from './server/process-guard';
 export * from './graph/ensemble';
 export * from './remote';

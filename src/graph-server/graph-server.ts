@@ -204,7 +204,8 @@ export class GraphServer {
     // Raw media (an image, audio …) becomes the single input, as in MLRun.
     if (Buffer.isBuffer(body) && headers['inference-header-content-length'] === undefined) body = { inputs: [body] };
     // Every field written out: a spread that adds a key the source lacks takes V8's slow path (µs per request).
-    return { id, path, method: original.method, headers, body, contentType: original.contentType, cancellation };
+    const { method, contentType, trigger } = original;
+    return { id, path, method, headers, body, contentType, cancellation, trigger };
   }
 }
 

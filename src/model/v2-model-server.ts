@@ -24,7 +24,8 @@ import {
   looksLikeTensorList,
 } from '../protocol';
 import type { InferRequest, InferResponse } from '../protocol/types';
-import type { Event } from '../event';
+import type { Event, EventTrigger } from '../event';
+import { waitForLoad } from './load-wait';
 import { buildEnvelope, checkInputs, dictInputsToLists, formatTimestamp, nowMillis } from './envelope';
 import { checkSeconds } from '../durations';
 import { resolveModelPath } from './get-model';
@@ -49,6 +50,8 @@ interface Call {
   inferRequest?: InferRequest;
   /** The event's cancellation: aborts when the request is given up (see PredictOptions). */
   cancellation?: Cancellation;
+  /** What delivered the event: a stream event waits for an async load (./load-wait.ts). */
+  trigger?: EventTrigger;
 }
 
 export class V2ModelServer implements GraphStep {
@@ -251,6 +254,7 @@ export class V2ModelServer implements GraphStep {
     const { op, id } = resolveOperation(event, body);
     const call: Call = { id, op, started: nowMillis() };
     if (event.cancellation !== undefined) call.cancellation = event.cancellation;
+    if (event.trigger !== undefined) call.trigger = event.trigger;
     const result = await this.dispatch(event, body, call);
     if (result instanceof ServingResponse || !this.resultPath) return result;
     return updateIn(event.body, this.resultPath, result);
@@ -308,6 +312,7 @@ export class V2ModelServer implements GraphStep {
   }
 
   private async runPipeline(body: unknown, call: Call, kind: 'predict' | 'explain'): Promise<unknown> {
+    if (!this.ready) await waitForLoad(this.loading, call.trigger, call.cancellation);
     this.assertReady();
     let request = this.toRequest(body, call);
     request = await this.preprocess(request, call.op);

@@ -23,7 +23,7 @@ import Fastify, {
 import { checkSeconds } from '../../durations';
 import { InvalidOptionError, NotFoundError, type GraphServeError } from '../../errors';
 import { stringifyJson } from '../../protocol/json-text';
-import type { Event, EventResponse } from '../../event';
+import { HTTP_TRIGGER, type Event, type EventResponse } from '../../event';
 import { errorResponse } from '../../graph-server/graph-server';
 import { Connections, drainServer, type Drainable } from './http-drain';
 import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
@@ -135,6 +135,7 @@ export function toEvent(req: FastifyRequest): Event {
     method: req.method,
     headers,
     body: req.body,
+    trigger: HTTP_TRIGGER,
   };
   if (contentType) event.contentType = contentType;
   return event;
