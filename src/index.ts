@@ -1,4 +1,8 @@
-/** Public API of graphserve. */
+/**
+ * Public API of graphserve. Loading it registers every built-in step class by name (each module registers
+ * its own on load): V2ModelServer, OnnxModelServer, ModelRouter ('*'), VotingEnsemble, ParallelRun, Merge,
+ * RemoteStep ('$remote') and BatchHttpRequests, so `{ className: 'OnnxModelServer' }` resolves for every user.
+ */
 export * from './errors';
 export { Cancellation } from './cancellation';
 export * from '../bindings/datatypes';

@@ -12,6 +12,7 @@ import type { FlowDict, FlowOptions } from '../graph/flow/types';
 import type { Namespace } from '../step/registry';
 import { RouterSpec } from '../graph/topology';
 import type { StepClass, StepDict, StepSpec } from '../step/step';
+import { toSpec, type StepInstance } from '../step/instance';
 
 export type Topology = 'router' | 'flow';
 
@@ -76,10 +77,11 @@ export class ServingFunction {
 
   /**
    * Adds a model route under `key` ('name' or 'name:version'): to the router topology (set if none
-   * is), or to the router step of a flow (`routerStep` names it when the flow has several).
+   * is), or to the router step of a flow (`routerStep` names it when the flow has several). `spec` may
+   * be a model instance (`new OnnxModelServer({...})`): it serves as it is (src/step/instance.ts).
    */
-  addModel(key: string, spec: ModelRouteSpec): StepSpec {
-    const { routerStep, ...route } = spec;
+  addModel(key: string, spec: ModelRouteSpec | StepInstance): StepSpec {
+    const { routerStep, ...route } = toSpec<ModelRouteSpec>(spec);
     const graph = this.graph ?? this.setTopology('router');
     if (graph instanceof RouterSpec) return graph.addRoute(key, route);
     return flowRouter(graph, routerStep).addRoute(key, route);

@@ -229,7 +229,8 @@ export abstract class BaseRouter implements GraphStep {
     if (byName && version !== undefined && byName.version === version) return byName;
     const versions = keys.filter((k) => k.startsWith(`${name}:`)).map((k) => k.slice(name!.length + 1));
     if (version !== undefined && (versions.length > 0 || this.routes.has(name!))) {
-      const available = [...(this.routes.has(name!) ? ['(none)'] : []), ...versions].join(' | ');
+      const own = byName === undefined ? [] : [byName.version || '(none)']; // the version a route added by name serves
+      const available = [...own, ...versions].join(' | ');
       throw new ModelNotFoundError(`model ${name} has no version ${version}, available versions: ${available}`);
     }
     throw new ModelNotFoundError(`model ${key} does not exist, available models: ${keys.join(' | ')}`);

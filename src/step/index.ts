@@ -6,3 +6,4 @@ export { ServingResponse, isServingResponse } from './response';
 export { createContext, consoleLogger, silentLogger } from './context';
 export type { ServingContext, ServingLogger, TrackingRecord } from './context';
 export { getIn, updateIn } from './paths';
+export { isStepInstance, specOfInstance, instanceOptions, STEP_INSTANCE, type StepInstance } from './instance';

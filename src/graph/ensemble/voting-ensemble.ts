@@ -10,7 +10,8 @@
  * otherwise the ensemble votes; the body's `operation` is the op.
  *
  * The vote: each child's `outputs` (or `outputs[predictionColName]` with formatResponseWithColNameFlag)
- * must be a list of numbers, one per sample. 'classification' takes the weighted majority per sample,
+ * must be a list of numbers, one per sample; a child that is a handler function or a `do(body)` class
+ * may answer that list itself. An unnamed ensemble is named `VotingEnsemble`, as in MLRun. 'classification' takes the weighted majority per sample,
  * ties to the lowest class; 'regression' the weighted mean. Without `voteType` the type is detected once,
  * from the first predictions (all integers → classification) and kept. Weights are normalised over the
  * children that answered (a dropped child does not shrink a regression).
@@ -142,7 +143,9 @@ export class VotingEnsemble extends BaseRouter {
     return this.postprocess(buildEnvelope({ id, name: this.name, version: this.version, outputs }, timestamp));
   }
 
+  /** A child's predictions: its `outputs` (model servers), or its result itself when that is a list (handlers, do()). */
   private predictionsOf(key: string, result: unknown): unknown {
+    if (Array.isArray(result) && !this.formatResponseWithColNameFlag) return result;
     if (!isRecord(result) || !('outputs' in result)) {
       throw new ModelError(`cannot vote on the response of model ${key}: it has no outputs`);
     }

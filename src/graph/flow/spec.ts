@@ -14,7 +14,9 @@
  * - an error handler responds only in a graph that has a responder (MLRun PR #8331), and an async
  *   event that ends without reaching the responder fails with a GraphError instead of hanging;
  * - in the sync engine the responder's output is the response when there is one (MLRun ignores it);
- * - queues are in-process pass-throughs whatever their `path`; the step after one needs no `function`.
+ * - a queue with a stream `path` (kafka://, redis://) ends one function's part of the graph: the steps
+ *   after it name their `function` and run in the process that consumes it (./functions.ts); in the mock
+ *   (currentFunction '*') every queue passes events through.
  */
 import { GraphError } from '../../errors';
 import type { ServingContext } from '../../step/context';
@@ -23,16 +25,23 @@ import { flowToDot, renderSvg } from './plot';
 import type { FlowDict, FlowStepDict, FlowStepSpec } from './types';
 import { FLOW_DEFAULTS, type FlowEngine, type FlowOptions, type FlowStepKind } from './types';
 import { validateFlow } from './validate';
+import { ALL_FUNCTIONS, checkPart, functionPart } from './functions';
+import type { FlowBuildOptions } from './stream-queue';
 import type { Namespace } from '../../step/registry';
 import { BaseRouter } from '../router';
 import { specToDict, type StepSpec } from '../../step/step';
 import { RouterSpec } from '../topology';
+import { isStepInstance, specOfInstance, type StepInstance } from '../../step/instance';
 
-/** What `to()` and `addStep()` take: a spec, a class name ('*' router, '>>' queue), or a RouterSpec. */
-export type StepInput = FlowStepSpec | RouterSpec | string;
+/**
+ * What `to()` and `addStep()` take: a spec, a class name ('*' router, '>>' queue), a RouterSpec, or a
+ * step instance (`new RemoteStep({...})`, a user class instance: see src/step/instance.ts).
+ */
+export type StepInput = FlowStepSpec | RouterSpec | string | StepInstance;
 
 function specOf(input: StepInput): StepSpec {
   if (typeof input === 'string') return { className: input };
+  if (isStepInstance(input)) return specOfInstance(input);
   return input instanceof RouterSpec ? {} : (input as StepSpec);
 }
 
@@ -115,8 +124,8 @@ export class FlowStep {
     return this;
   }
 
-  /** Adds a route to a router step (`fn.addModel()` does this for the flow's router). */
-  addRoute(key: string, spec: StepSpec): StepSpec {
+  /** Adds a route (a spec or a step instance) to a router step (`fn.addModel()` does this for the flow's router). */
+  addRoute(key: string, spec: StepSpec | StepInstance): StepSpec {
     if (!this.router) throw new GraphError(`step ${this.name} is not a router, it cannot have routes`);
     return this.router.addRoute(key, spec);
   }
@@ -179,7 +188,7 @@ export class FlowSpec {
 
   /** Adds the graph-level error handler (steps with their own handler use theirs). Returns the graph. */
   errorHandler(input: StepInput): this {
-    if (typeof input === 'object' && !(input instanceof RouterSpec) && input.before !== undefined) {
+    if (typeof input === 'object' && !(input instanceof RouterSpec) && specOf(input).before !== undefined) {
       throw new GraphError('a graph error handler cannot have before: it ends the flow with its output');
     }
     this.onError = this.addErrorStep(input).name;
@@ -222,10 +231,15 @@ export class FlowSpec {
     return renderSvg(this.plot());
   }
 
-  /** Validates the graph (GraphError on a problem), builds every step and runs their postInit. */
-  async build(namespace: Namespace, context: ServingContext): Promise<FlowRunner> {
+  /**
+   * Validates the graph (GraphError on a problem), builds the steps of `options.currentFunction`'s part
+   * (default '*': every step; see ./functions.ts) and runs their postInit.
+   */
+  async build(namespace: Namespace, context: ServingContext, options: FlowBuildOptions = {}): Promise<FlowRunner> {
     validateFlow(this);
-    return buildFlowRunner(this, namespace, context);
+    const current = options.currentFunction ?? ALL_FUNCTIONS;
+    checkPart(this, functionPart(this, current), current);
+    return buildFlowRunner(this, namespace, context, options);
   }
 
   private createStep(input: StepInput, spec: StepSpec): FlowStep {

@@ -12,6 +12,7 @@ import type { FlowStep } from './spec';
 import { getIn, isPlainObject, updateIn } from '../../step/paths';
 import { resolveClass, type Namespace } from '../../step/registry';
 import { classArgsOf, constructorArgs, type GraphStep, type StepSpec } from '../../step/step';
+import { instanceOf } from '../../step/instance';
 
 /** What the runner calls for one step. Resolves to the event to pass on, or undefined to end the path. */
 export type RunEvent = (event: Event) => Promise<Event | undefined>;
@@ -65,6 +66,8 @@ function handlerFunction(spec: StepSpec, namespace: Namespace, name: string): An
 }
 
 function construct(spec: StepSpec, name: string, namespace: Namespace, context: ServingContext) {
+  const instance = instanceOf(spec);
+  if (instance !== undefined) return instance as Record<string, unknown>;
   const cls = resolveClass(spec.className, namespace) as unknown as Construct;
   try {
     return new cls(constructorArgs(spec, name, context));
