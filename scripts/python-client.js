@@ -1,8 +1,8 @@
 'use strict';
 /**
  * Makes the Python environment of the tritonclient conformance test (test/conformance): a venv in
- * .cache/tritonclient-venv holding NVIDIA's tritonclient[http] and numpy at the versions pinned below, installed
- * by pip from its default index (or whatever the machine's pip configuration names). Idempotent: a venv whose
+ * .cache/tritonclient-venv holding NVIDIA's tritonclient[http,grpc] (both clients) and numpy at the versions pinned
+ * below, installed by pip from its default index (or whatever the machine's pip configuration names). Idempotent: a venv whose
  * marker file lists exactly these pins is reused as it is; any other is rebuilt. A new venv is built in a
  * sibling folder and renamed into place, so a concurrent caller never sees a half-installed one.
  *
@@ -20,7 +20,7 @@ const ROOT = path.resolve(__dirname, '..');
  * set (wheels only: no compiler is needed, and a missing wheel fails fast instead of building).
  */
 const REQUIREMENTS = Object.freeze([
-  'tritonclient[http]==2.73.0',
+  'tritonclient[http,grpc]==2.73.0',
   'numpy==2.4.6',
   'aiohappyeyeballs==2.7.1',
   'aiohttp==3.14.5',
@@ -32,10 +32,13 @@ const REQUIREMENTS = Object.freeze([
   'gevent==26.9.0',
   'geventhttpclient==2.6.1',
   'greenlet==3.3.2',
+  'grpcio==1.85.3',
   'idna==3.20',
   'ml-dtypes==0.5.4',
   'multidict==7.2.1',
+  'packaging==26.4',
   'propcache==0.5.4',
+  'protobuf==6.33.6',
   'python-rapidjson==1.25',
   'typing_extensions==4.16.0',
   'urllib3==2.8.0',

@@ -19,9 +19,12 @@ export interface EventTrigger {
 /** The trigger of every HTTP event. */
 export const HTTP_TRIGGER: Readonly<EventTrigger> = Object.freeze({ kind: 'http', name: '' });
 
-/** True when events of this trigger are answered 503 by a model still loading (MLRun: kind 'http' or ''). */
+/** The trigger of every gRPC event (a request-response transport like HTTP: a loading model answers at once). */
+export const GRPC_TRIGGER: Readonly<EventTrigger> = Object.freeze({ kind: 'grpc', name: '' });
+
+/** True when events of this trigger are answered 503 by a model still loading (MLRun: kind 'http' or ''; and 'grpc'). */
 export function answersNotReadyAtOnce(trigger: EventTrigger | undefined): boolean {
-  return trigger === undefined || trigger.kind === 'http' || trigger.kind === '';
+  return trigger === undefined || trigger.kind === 'http' || trigger.kind === 'grpc' || trigger.kind === '';
 }
 
 export interface Event {

@@ -243,12 +243,19 @@ class EventCall {
     this.#timer = setTimeout(() => this.giveUp(new TimeoutError(reason)), ms);
   }
 
-  /** Answers with `work`'s response when it comes first; gives up when the transport's `client` aborts. */
+  /**
+   * Answers with `work`'s response when it comes first; gives up when the transport's `client` aborts, with
+   * the abort's reason when it is a GraphServeError (a gRPC client's deadline: 504), else 499.
+   */
   follow(work: Promise<EventResponse>, client: Cancellation | undefined): void {
     this.#work = work;
     void work.then((response) => this.finish(response));
-    this.#forgetClient = client?.onAbort(() =>
-      this.giveUp(new CancelledError('the client closed the connection before the answer')),
+    this.#forgetClient = client?.onAbort((reason) =>
+      this.giveUp(
+        reason instanceof GraphServeError
+          ? reason
+          : new CancelledError('the client closed the connection before the answer'),
+      ),
     );
   }
 

@@ -1,0 +1,120 @@
+/**
+ * The gRPC front end (@grpc/grpc-js): the KServe v2 `inference.GRPCInferenceService` with Triton's repository,
+ * configuration and statistics extensions (proto/grpc_service.proto). Like the HTTP front end it only
+ * translates: every RPC becomes an Event handed to GraphServer.run (./handlers.ts), so routing, checks and
+ * errors are the same, mapped to gRPC status codes (./status.ts).
+ *
+ * Bounds: messages larger than `maxMessageSize` either way are refused with RESOURCE_EXHAUSTED; a connection
+ * runs at most `maxConcurrentStreams` calls at once; a client's deadline bounds its call (with GraphServer's
+ * request timeout, whichever comes first); close() drains within `drainTimeout`.
+ */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { checkSeconds } from '../../durations';
+import { InvalidOptionError } from '../../errors';
+import type { EventRunner } from './events';
+import { inferenceHandlers } from './handlers';
+import { inferenceService } from './proto';
+
+export type { EventRunner } from './events';
+
+export interface GrpcOptions {
+  /** Interface to listen on. */
+  host?: string;
+  /** TCP port; 0 = any free port (see `port` of the running server for the one bound). */
+  port?: number;
+  /** Largest message received or sent, bytes; larger ones fail with RESOURCE_EXHAUSTED. */
+  maxMessageSize?: number;
+  /** Calls one connection may run at once (HTTP/2 concurrent streams). */
+  maxConcurrentStreams?: number;
+  /**
+   * Seconds close() lets calls in flight finish (new ones are answered UNAVAILABLE meanwhile); then what is
+   * still running is answered UNAVAILABLE and every connection is closed.
+   */
+  drainTimeout?: number;
+}
+
+export const kDefaultGrpcOptions: Readonly<Required<GrpcOptions>> = Object.freeze({
+  host: '0.0.0.0',
+  port: 8081, // MLServer's and KServe's gRPC port (Triton's is 8001)
+  maxMessageSize: 64 * 1024 * 1024, // bytes; the HTTP body limit's default (gRPC's own default is 4 MiB)
+  maxConcurrentStreams: 1024,
+  drainTimeout: 30, // seconds; as HTTP
+});
+
+type Resolved = Readonly<Required<GrpcOptions>>;
+
+/** How long close() waits for answered calls to be written before closing connections, ms. */
+const SETTLE_MS = 1000;
+
+/** A listening gRPC server. */
+export interface RunningGrpcServer {
+  server: Server;
+  /** The port actually bound. */
+  port: number;
+  /** An address that reaches the server from this machine, `host:port` (127.0.0.1 when bound to every interface). */
+  target: string;
+  /** The address actually bound, `host:port` (e.g. 0.0.0.0:8081). */
+  address: string;
+  /** Drains (see GrpcOptions.drainTimeout), then stops the server. */
+  close(): Promise<void>;
+}
+
+function checkInteger(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+}
+
+/** Merges `options` over the defaults and checks them; throws InvalidOptionError. */
+export function resolveGrpcOptions(options: GrpcOptions = {}): Resolved {
+  const o = { ...kDefaultGrpcOptions };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) (o as Record<string, unknown>)[key] = value;
+  }
+  checkInteger('port', o.port, 0, 65535);
+  checkInteger('maxMessageSize', o.maxMessageSize, 1, 2 ** 31 - 1);
+  checkInteger('maxConcurrentStreams', o.maxConcurrentStreams, 1, 2 ** 31 - 1);
+  checkSeconds('drainTimeout', o.drainTimeout, 0);
+  return Object.freeze(o);
+}
+
+/** `host:port`, brackets around IPv6. */
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Resolves true when `work` settles within `ms`, false otherwise. */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([work.then(() => true), late]).finally(() => clearTimeout(timer));
+}
+
+/** Drains GraphServer (bounded), then closes the server: answered calls get SETTLE_MS to be written. */
+async function drainAndStop(server: Server, runner: EventRunner, drainTimeout: number): Promise<void> {
+  const drained = runner.drain?.() ?? Promise.resolve();
+  if (!(await within(drained, drainTimeout * 1000))) runner.abortAll?.();
+  await drained;
+  const stopped = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  if (!(await within(stopped, SETTLE_MS))) server.forceShutdown();
+}
+
+/** Starts the gRPC server over `graphServer`; resolves once bound, with the port actually bound. */
+export async function serveGrpc(graphServer: EventRunner, options: GrpcOptions = {}): Promise<RunningGrpcServer> {
+  const o = resolveGrpcOptions(options);
+  const server = new Server({
+    'grpc.max_receive_message_length': o.maxMessageSize,
+    'grpc.max_send_message_length': o.maxMessageSize,
+    'grpc.max_concurrent_streams': o.maxConcurrentStreams,
+  });
+  server.addService(inferenceService(), inferenceHandlers(graphServer));
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(hostPort(o.host, o.port), ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+  const reachable = o.host === '0.0.0.0' ? '127.0.0.1' : o.host === '::' ? '::1' : o.host;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= drainAndStop(server, graphServer, o.drainTimeout));
+  return { server, port, target: hostPort(reachable, port), address: hostPort(o.host, port), close };
+}
