@@ -176,14 +176,6 @@ export const errorClasses = {
   GraphServeError,
   BadRequestError,
   InvalidTensorError,
-/**
- * A model repository request that cannot be done (the repository API's load: the model's folder cannot
- * be read or its model fails to load). The server and the models it serves are unaffected.
- */
-export class RepositoryError extends BadRequestError {
-  override readonly code: string = 'GS_REPOSITORY';
-}
-
   InvalidOptionError,
   NotFoundError,
   ModelNotFoundError,
@@ -211,7 +203,6 @@ export type ErrorClassName = keyof typeof errorClasses;
 
 /**
  * An absolute path: a '/' at the start or after white space, a quote, '(', '[', '=' or ',' (never the
-  RepositoryError,
  * path part of a URL, which follows a host or a ':'), then path characters, not ending in '.'; and the
  * ':line' or ':line:column' of a source location, with one space after it.
  */

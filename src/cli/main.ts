@@ -29,7 +29,6 @@ import {
   httpOptionsOf,
   type ServeFlags,
 } from './serve-options';
-  repositoryOptionsOf,
 import { stopOnSignals } from './shutdown';
 import { buildSpecServer } from './spec-server';
 
@@ -59,7 +58,6 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   const running = await serve(graphServer, httpOptionsOf(flags));
   stopOnSignals(running, () => (specFile ? graphServer.waitForCompletion() : disposeModels(graphServer)), print);
   print(`graphserve: listening on ${running.address}`);
-          ...repositoryOptionsOf(flags),
 }
 
 export function buildProgram(): Command {

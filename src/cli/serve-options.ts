@@ -4,8 +4,6 @@
  * conversion of parsed flags into the HTTP and GraphServer options.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { MODEL_CONTROL_MODES, type ModelControlMode } from '../graph/repository/model-registry';
-import { REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
 import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
 
@@ -17,10 +15,6 @@ export interface ServeFlags {
   modelRepository?: string;
   module?: string;
   host: string;
-  modelControlMode: ModelControlMode;
-  loadModel?: string[];
-  repositoryPollSecs: number;
-  modelName?: string;
   port: number;
   bodyLimit: number;
   requestTimeout: number;
@@ -61,33 +55,6 @@ export function flagOrEnv(value: boolean | undefined, env: string, fallback: boo
   if (text === '') return fallback;
   if (text !== 'true' && text !== 'false') throw new InvalidArgumentError(`${env} must be true or false, not ${text}`);
   return text === 'true';
-/** --load-model: repeatable, each value may list several names separated by commas (the env form). */
-function modelNames(value: string, previous: string[] | undefined): string[] {
-  const names = value
-    .split(',')
-    .map((n) => n.trim())
-    .filter((n) => n !== '');
-  return [...(previous ?? []), ...names];
-}
-
-/** The model repository's options from the flags (see RepositoryServerOptions). */
-export function repositoryOptionsOf(flags: ServeFlags): {
-  modelControlMode: ModelControlMode;
-  loadModels: string[];
-  repositoryPollSecs: number;
-  modelName?: string;
-} {
-  if (flags.loadModel !== undefined && flags.modelControlMode !== 'explicit') {
-    throw new InvalidArgumentError('--load-model takes --model-control-mode explicit');
-  }
-  const options = {
-    modelControlMode: flags.modelControlMode,
-    loadModels: flags.loadModel ?? [],
-    repositoryPollSecs: flags.repositoryPollSecs,
-  };
-  return flags.modelName === undefined ? options : { ...options, modelName: flags.modelName };
-}
-
 }
 
 /** Adds every option of `serve` to `command`. */
@@ -105,32 +72,6 @@ export function addServeOptions(command: Command): Command {
         .default(http.port),
     )
     .addOption(
-    .addOption(
-      option(
-        '--model-control-mode <mode>',
-        'none: load every model at start; explicit: by API; poll',
-        'MODEL_CONTROL_MODE',
-      )
-        .choices(MODEL_CONTROL_MODES)
-        .default(REPOSITORY_SERVER_DEFAULTS.modelControlMode),
-    )
-    .addOption(
-      option(
-        '--load-model <name>',
-        'explicit mode: a model to load at start (repeatable; env: comma-separated)',
-        'LOAD_MODEL',
-      ).argParser(modelNames),
-    )
-    .addOption(
-      option(
-        '--repository-poll-secs <seconds>',
-        'poll mode: seconds between scans of the repository',
-        'REPOSITORY_POLL_SECS',
-      )
-        .argParser(seconds('repository poll interval', 0.01))
-        .default(REPOSITORY_SERVER_DEFAULTS.repositoryPollSecs),
-    )
-    .addOption(option('--model-name <name>', "KServe's layout: the repository's root is this one model", 'MODEL_NAME'))
       option('--body-limit <bytes>', 'largest request body, after decompression', 'BODY_LIMIT')
         .argParser(integer('body limit', 1, Number.MAX_SAFE_INTEGER))
         .default(http.bodyLimit),
