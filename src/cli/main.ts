@@ -19,10 +19,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ROUTER_DEFAULTS } from '../graph/router';
 import { serve } from '../server/http/http';
 import { guardProcess } from '../server/process-guard';
+import { createLogger, lineLoggerOf, openDestination, type LogOptions } from '../logging';
+import { SERVER_VERSION } from '../version';
 import { buildRepositoryServer, disposeModels, REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import {
   EXIT_ON_ERROR_ENV,
   STRICT_READINESS_ENV,
+  accessLogTarget,
   addServeOptions,
   flagOrEnv,
   graphServerOptionsOf,
@@ -32,36 +35,44 @@ import {
 import { stopOnSignals } from './shutdown';
 import { buildSpecServer } from './spec-server';
 
-const print = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+/** The log options in force (set from the flags once parsed); a failure to start is logged with them. */
+let logOptions: LogOptions = {};
 
 async function runServe(specFile: string | undefined, flags: ServeFlags): Promise<void> {
+  logOptions = { level: flags.logLevel, format: flags.logFormat };
+  const log = createLogger(logOptions);
+  const lines = lineLoggerOf(log);
+  const print = (line: string): void => log.info(line);
   if ((specFile === undefined) === (flags.modelRepository === undefined)) {
     throw new InvalidArgumentError('give either a graph spec file or --model-repository, not both or neither');
   }
   // One model's stray rejection or timer throw is logged and counted, never the end of the others.
-  guardProcess({ error: (message) => console.error(`graphserve: ${message}`) });
+  guardProcess(lines);
   const graph = graphServerOptionsOf(flags);
   const graphServer = specFile
-    ? await buildSpecServer({ spec: specFile, module: flags.module, ...graph }, print)
+    ? await buildSpecServer({ spec: specFile, module: flags.module, logger: lines, ...graph }, print)
     : await buildRepositoryServer(
         {
           modelRepository: flags.modelRepository!,
           module: flags.module,
+          logger: lines,
           strictReadiness: flagOrEnv(flags.strictReadiness, STRICT_READINESS_ENV, ROUTER_DEFAULTS.strictReadiness),
           exitOnError: flagOrEnv(flags.exitOnError, EXIT_ON_ERROR_ENV, REPOSITORY_SERVER_DEFAULTS.exitOnError),
           ...graph,
         },
         print,
       );
-  const running = await serve(graphServer, httpOptionsOf(flags));
-  stopOnSignals(running, () => (specFile ? graphServer.waitForCompletion() : disposeModels(graphServer)), print);
-  print(`graphserve: listening on ${running.address}`);
+  const access = accessLogTarget(flags.accessLog);
+  const accessLog = access === undefined ? null : openDestination(access);
+  const running = await serve(graphServer, { ...httpOptionsOf(flags), loggerInstance: log, accessLog });
+  stopOnSignals(running, () => (specFile ? graphServer.waitForCompletion() : disposeModels(graphServer)), lines);
+  log.info({ address: running.address, version: SERVER_VERSION }, `listening on ${running.address}`);
 }
 
 export function buildProgram(): Command {
-  const program = new Command('graphserve').description('Model serving for Node.js (Open Inference Protocol)');
+  const program = new Command('graphserve')
+    .description('Model serving for Node.js (Open Inference Protocol)')
+    .version(SERVER_VERSION, '-V, --version', 'print the version of graphserve');
   const serveCommand = program
     .command('serve')
     .description('serve a model repository folder, or a graph spec file (JSON/YAML), over HTTP')
@@ -74,7 +85,8 @@ if (require.main === module) {
   buildProgram()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      console.error(`graphserve: ${err instanceof Error ? err.message : String(err)}`);
+      // On stderr, as a log line: the server did not start (or stopped) because of it.
+      createLogger({ ...logOptions, destination: 2 }).fatal(err instanceof Error ? err.message : String(err));
       process.exit(1);
     });
 }

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { ModelLoadError, NotReadyError } from '../errors';
-import { createContext, type ServingContext, type ServingLogger } from '../step/context';
+import { consoleLogger, createContext, type ServingContext, type ServingLogger } from '../step/context';
 import { type Namespace } from '../step/registry';
 import { ModelRouter, type BaseRouter } from '../graph/router';
 import type { GraphStep } from '../step/step';
@@ -28,6 +28,8 @@ export interface RepositoryServerOptions extends GraphServerOptions {
   strictReadiness?: boolean;
   /** After reporting every model, reject (and release the models) when any model failed. */
   exitOnError?: boolean;
+  /** Where the models' own lines go (the CLI's pino logger); default consoleLogger. */
+  logger?: ServingLogger;
 }
 
 const NOT_READY_CODE = new NotReadyError('').code;
@@ -63,14 +65,14 @@ export function loadNamespace(file: string | undefined): Namespace {
  * Load failures, and the 503s that models which are not ready answer (every readiness probe while a
  * model is down), are reported by the CLI's own per-model lines; every other error goes to stderr.
  */
-function cliLogger(print: Print): ServingLogger {
+function cliLogger(base: ServingLogger): ServingLogger {
   return {
-    debug: () => undefined,
-    info: (message) => print(message),
-    warn: (message) => console.warn(`graphserve: warning: ${message}`),
+    debug: (message, extra) => base.debug(message, extra),
+    info: (message, extra) => base.info(message, extra),
+    warn: (message, extra) => base.warn(message, extra),
     error: (message, extra) => {
       if (message.startsWith('failed to load model') || extra?.['code'] === NOT_READY_CODE) return;
-      console.error(`graphserve: ${message}`, extra ?? '');
+      base.error(message, extra);
     },
   };
 }
@@ -148,7 +150,7 @@ async function startRoutes(router: BaseRouter): Promise<void> {
 export async function buildRepositoryServer(options: RepositoryServerOptions, print: Print): Promise<GraphServer> {
   const repo = await readModelRepository(options.modelRepository);
   const namespace = loadNamespace(options.module);
-  const context = createContext({ functionName: 'graphserve', logger: cliLogger(print) });
+  const context = createContext({ functionName: 'graphserve', logger: cliLogger(options.logger ?? consoleLogger) });
   const router = new ModelRouter({ name: 'router', context, strictReadiness: options.strictReadiness });
   const entries = buildRouter(repo, router, namespace);
   await startRoutes(router);

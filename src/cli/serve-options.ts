@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
 import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
+import { kDefaultLogOptions, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
 
 export const STRICT_READINESS_ENV = 'GRAPHSERVE_STRICT_READINESS';
 export const EXIT_ON_ERROR_ENV = 'GRAPHSERVE_EXIT_ON_ERROR';
@@ -25,6 +26,12 @@ export interface ServeFlags {
   maxConnections: number;
   strictReadiness?: boolean;
   exitOnError?: boolean;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** true (stdout), or a file to append to; undefined = no access log (see accessLogTarget()). */
+  accessLog?: string | boolean;
+  corsOrigin?: string;
+  config?: string;
 }
 
 function integer(name: string, min: number, max: number): (value: string) => number {
@@ -113,7 +120,28 @@ export function addServeOptions(command: Command): Command {
     .addOption(new Option('--strict-readiness', `ready when every model is (default; env ${STRICT_READINESS_ENV})`))
     .addOption(new Option('--no-strict-readiness', 'ready when at least one model is'))
     .addOption(new Option('--exit-on-error', `exit 1 after the report if any model failed (env ${EXIT_ON_ERROR_ENV})`))
-    .addOption(new Option('--no-exit-on-error', 'serve the models that loaded (default)'));
+    .addOption(new Option('--no-exit-on-error', 'serve the models that loaded (default)'))
+    .addOption(option('--config <file>', 'server settings file (JSON): a key per option', 'CONFIG'))
+    .addOption(
+      option('--log-level <level>', 'lowest level logged', 'LOG_LEVEL')
+        .choices(LOG_LEVELS)
+        .default(kDefaultLogOptions.level),
+    )
+    .addOption(
+      option('--log-format <format>', 'json lines, or text for people', 'LOG_FORMAT')
+        .choices(LOG_FORMATS)
+        .default(kDefaultLogOptions.format),
+    )
+    .addOption(option('--access-log [file]', 'a JSON line per request, on stdout or appended to file', 'ACCESS_LOG'))
+    .addOption(option('--cors-origin <origins>', "CORS: allowed origins, comma-separated, or '*'", 'CORS_ORIGIN'));
+}
+
+/** Where the access log goes: undefined (none), 'stdout', or a file path. */
+export function accessLogTarget(value: string | boolean | undefined): string | undefined {
+  if (value === undefined || value === false) return undefined;
+  const text = value === true ? 'true' : value.trim();
+  if (text === 'false' || text === '') return undefined;
+  return text === 'true' || text === '-' ? 'stdout' : text;
 }
 
 /** The HTTP server's options from the flags. */
@@ -127,6 +155,10 @@ export function httpOptionsOf(flags: ServeFlags): HttpOptions {
     bodyTimeout: flags.bodyTimeout,
     keepAliveTimeout: flags.keepAliveTimeout,
     maxConnections: flags.maxConnections,
+    corsOrigins: (flags.corsOrigin ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
   };
 }
 

@@ -33,26 +33,32 @@ function launchedByNpm(): boolean {
   return process.env['npm_lifecycle_event'] !== undefined;
 }
 
+/** Where stopOnSignals() reports: progress lines at info, a failed drain at error. */
+export interface StopLog {
+  info(line: string): void;
+  error(line: string): void;
+}
+
 /**
  * Stops once, on SIGTERM, SIGINT, or (launched by npm) the death of the parent process: drain, release,
- * exit 0 (1 if the drain itself fails). `print` gets the progress lines.
+ * exit 0 (1 if the drain itself fails). `log` gets the progress lines.
  */
-export function stopOnSignals(server: Stoppable, release: () => Promise<void>, print: (line: string) => void): void {
+export function stopOnSignals(server: Stoppable, release: () => Promise<void>, log: StopLog): void {
   let stopping = false;
   const stop = (why: string): void => {
     if (stopping) return;
     stopping = true;
-    print(`graphserve: ${why}, draining requests in flight`);
+    log.info(`${why}, draining requests in flight`);
     server
       .close()
       .then(() => bounded(release(), RELEASE_TIMEOUT_MS))
       .then(
         () => {
-          print('graphserve: stopped');
+          log.info('stopped');
           process.exit(0);
         },
         (err: unknown) => {
-          console.error(`graphserve: shutdown failed: ${String(err)}`);
+          log.error(`shutdown failed: ${String(err)}`);
           process.exit(1);
         },
       );

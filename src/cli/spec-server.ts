@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parseGraphText } from '../graph/flow/dict';
 import { functionFromDict } from '../function/function';
 import type { GraphServer, GraphServerOptions } from '../graph-server/graph-server';
+import type { ServingLogger } from '../step/context';
 import { loadNamespace, type Print } from './repository-server';
 
 export interface SpecServerOptions extends GraphServerOptions {
@@ -14,6 +15,8 @@ export interface SpecServerOptions extends GraphServerOptions {
   spec: string;
   /** A JS module whose exports are the classes and functions the spec names. */
   module?: string;
+  /** Where the steps' lines go (the CLI's pino logger); default consoleLogger. */
+  logger?: ServingLogger;
 }
 
 /** Builds the GraphServer for a spec file; rejects when the file, the module or the graph is invalid. */
@@ -21,7 +24,11 @@ export async function buildSpecServer(options: SpecServerOptions, print: Print):
   const text = await readFile(options.spec, 'utf8');
   const fn = functionFromDict(parseGraphText(text));
   const namespace = loadNamespace(options.module);
-  const graphServer = await fn.toGraphServer({ namespace, requestTimeout: options.requestTimeout });
+  const graphServer = await fn.toGraphServer({
+    namespace,
+    requestTimeout: options.requestTimeout,
+    logger: options.logger,
+  });
   const kind = fn.spec?.kind ?? 'graph';
   const size =
     fn.spec && 'steps' in fn.spec ? `${fn.spec.steps.size} step(s)` : `${fn.spec?.routes.size ?? 0} route(s)`;

@@ -2,6 +2,7 @@
  * The serving context: what the graph hands to every step it builds (MLRun's `context`). One per
  * GraphServer; shared, never copied, so steps must treat it as read-only.
  */
+import { createLogger, lineLoggerOf } from '../logging';
 
 /** Where steps write their log lines. Levels as pino's; every method may be a no-op. */
 export interface ServingLogger {
@@ -38,13 +39,11 @@ export interface ServingContext {
   readonly monitor?: (record: TrackingRecord) => void;
 }
 
-/** Debug and info are dropped; warnings and errors go to the console (stderr). */
-export const consoleLogger: ServingLogger = Object.freeze({
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string, extra?: Record<string, unknown>) => console.warn(message, extra ?? ''),
-  error: (message: string, extra?: Record<string, unknown>) => console.error(message, extra ?? ''),
-});
+/**
+ * The default logger of library users: debug and info are dropped; warnings and errors are JSON lines
+ * on stderr (pino, see src/logging.ts; `graphserve serve` passes its own, set by --log-level/--log-format).
+ */
+export const consoleLogger: ServingLogger = lineLoggerOf(createLogger({ level: 'warn', destination: 2 }));
 
 /** A logger that drops everything (tests that expect failures). */
 export const silentLogger: ServingLogger = Object.freeze({

@@ -55,8 +55,8 @@ describe('graphserve serve with a model that leaves stray errors', () => {
     const res = await infer('chaos', [7]);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { outputs: unknown }).outputs).toEqual([7]);
-    await waitForOutput(cli, /graphserve: unhandledRejection: Error: rejected on purpose\n\s+at /);
-    await waitForOutput(cli, /graphserve: uncaughtException: Error: thrown on purpose\n\s+at /);
+    await waitForOutput(cli, /"msg":"unhandledRejection: Error: rejected on purpose\\n\s+at /);
+    await waitForOutput(cli, /"msg":"uncaughtException: Error: thrown on purpose\\n\s+at /);
 
     expect((await infer('echo', [1, 2])).status).toBe(200);
     expect((await infer('chaos', [3])).status).toBe(200);

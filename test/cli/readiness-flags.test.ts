@@ -48,7 +48,7 @@ describe('--exit-on-error', () => {
     expect(cli.output.text).toMatch(/model echo: ready \(Echo\)/);
     expect(cli.output.text).toMatch(/model empty: FAILED: .*has no model\.onnx/);
     expect(cli.output.text).toMatch(/1 of 2 model\(s\) ready from /);
-    expect(cli.output.text).toMatch(/graphserve: 1 of 2 model\(s\) failed \(exit on error is on\)/);
+    expect(cli.output.text).toMatch(/"msg":"1 of 2 model\(s\) failed \(exit on error is on\)"/);
     expect(cli.output.text).not.toMatch(/listening on/);
   });
 });

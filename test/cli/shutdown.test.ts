@@ -118,7 +118,7 @@ describe.each([
     await Promise.all(clients);
     if (agent) agent.destroy();
     expect(await cli.exited).toBe(0);
-    expect(cli.output.text).toContain('graphserve: stopped');
+    expect(cli.output.text).toContain('"msg":"stopped"');
     expect(tally.lost).toEqual([]);
     expect(tally.unexpected).toEqual([]);
     expect(tally.shuttingDown + tally.refused).toBe(CLIENTS); // every client ended by being told

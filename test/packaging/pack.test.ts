@@ -257,7 +257,7 @@ describe('launchers pass SIGTERM on to the server', () => {
       expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200);
       launcher.kill('SIGTERM'); // npm itself, not the server
       await closed;
-      expect(output).toContain('graphserve: stopped');
+      expect(output).toContain('"msg":"stopped"');
       await expect(fetch(`${url}/v2/health/live`)).rejects.toThrow();
     },
     180_000,

@@ -13,7 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import compress from '@fastify/compress';
+import corsPlugin from '@fastify/cors';
 import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -21,10 +24,12 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { checkSeconds } from '../../durations';
-import { InvalidOptionError, NotFoundError, type GraphServeError } from '../../errors';
+import { InvalidOptionError, NotFoundError } from '../../errors';
 import { stringifyJson } from '../../protocol/json-text';
 import { HTTP_TRIGGER, type Event, type EventResponse } from '../../event';
 import { errorResponse } from '../../graph-server/graph-server';
+import { withRequestId } from '../../logging';
+import { AccessLog, type AccessLogSink } from './access-log';
 import { Connections, drainServer, type Drainable } from './http-drain';
 import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
 
@@ -42,8 +47,17 @@ export interface HttpOptions {
   port?: number;
   /** Largest request body accepted, bytes, after Content-Encoding is undone; larger bodies get 413. */
   bodyLimit?: number;
-  /** fastify's logger option: false, true, or pino options. */
+  /** fastify's logger option: false, true, or pino options (ignored when `loggerInstance` is given). */
   logger?: FastifyServerOptions['logger'];
+  /**
+   * A pino logger (src/logging.ts) for fastify's own lines; null = `logger`. Either way fastify's
+   * per-request lines are off (see `accessLog`), and lines logged while a request runs carry its id.
+   */
+  loggerInstance?: FastifyBaseLogger | null;
+  /** Where the access log goes, a JSON line per request (./access-log.ts); null = no access log. */
+  accessLog?: AccessLogSink | null;
+  /** CORS (@fastify/cors): the origins allowed, or ['*'] for any; [] = no CORS headers (the default). */
+  corsOrigins?: readonly string[];
   /** Seconds a client has to send a request's headers; then 408 and the connection is closed. */
   headersTimeout?: number;
   /** Seconds a client has to send a whole request, headers and body; then 408. 0 = no limit. */
@@ -66,6 +80,9 @@ export const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freez
   port: 8080,
   bodyLimit: 64 * 1024 * 1024, // bytes; Triton's HTTP default
   logger: false,
+  loggerInstance: null,
+  accessLog: null,
+  corsOrigins: Object.freeze([]),
   headersTimeout: 30, // seconds
   bodyTimeout: 120, // seconds: a 64 MiB body over a slow link
   keepAliveTimeout: 72, // seconds; longer than the 60 s idle timeout of common load balancers (fastify's default)
@@ -130,7 +147,7 @@ export function toEvent(req: FastifyRequest): Event {
   const query = url.indexOf('?');
   const contentType = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   const event: Event = {
-    id: headers['x-request-id'] || randomUUID(),
+    id: req.id, // the client's x-request-id, else a UUID (buildApp's genReqId)
     path: query >= 0 ? url.slice(0, query) : url,
     method: req.method,
     headers,
@@ -152,19 +169,26 @@ export function sendResponse(reply: FastifyReply, res: EventResponse): FastifyRe
   return reply.send(stringifyJson(body));
 }
 
-function errorReply(reply: FastifyReply, err: GraphServeError): FastifyReply {
-  return sendResponse(reply, errorResponse(err));
-}
+type Send = (reply: FastifyReply, res: EventResponse) => FastifyReply;
 
-/** Runs the request's event; a connection that closes before the answer is complete gives the event up. */
-async function answer(runner: EventRunner, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const pending = runner.run(toEvent(req));
+/**
+ * Runs the request's event, every line it logs carrying the request id; a connection that closes
+ * before the answer is complete gives the event up.
+ */
+async function answer(
+  runner: EventRunner,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  send: Send,
+): Promise<FastifyReply> {
+  const event = toEvent(req);
+  const pending = withRequestId(event.id, () => runner.run(event));
   if (runner.cancel) {
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) runner.cancel!(pending);
     });
   }
-  return sendResponse(reply, await pending);
+  return send(reply, await pending);
 }
 
 /** The Node server, with the read timeouts checked often enough to hold to the second. */
@@ -186,11 +210,33 @@ function serverFactory(options: Resolved) {
   };
 }
 
+/**
+ * fastify's logging: the pino instance or logger options; request ids from `x-request-id`, else a UUID;
+ * no per-request lines (the access log is the per-request line).
+ */
+function loggingOptions(o: Resolved): FastifyServerOptions & { loggerInstance?: FastifyBaseLogger } {
+  const common = {
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    logController: new LogController({ disableRequestLogging: true }),
+  };
+  return o.loggerInstance ? { ...common, loggerInstance: o.loggerInstance } : { ...common, logger: o.logger };
+}
+
+/** @fastify/cors options for `origins` ('*' = any); preflights answered with the methods graphserve takes. */
+function corsOptions(origins: readonly string[]) {
+  return {
+    origin: origins.includes('*') ? '*' : [...origins],
+    methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+    exposedHeaders: ['inference-header-content-length', 'x-request-id'],
+  };
+}
+
 /** Builds the fastify app without listening (use `app.inject()` in tests). */
 export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): FastifyInstance {
   const o = resolveHttpOptions(options);
   const app = Fastify({
-    logger: o.logger,
+    ...loggingOptions(o),
     bodyLimit: o.bodyLimit,
     serverFactory: serverFactory(o),
     clientErrorHandler,
@@ -206,6 +252,11 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
       onUnsupportedRequestEncoding: unsupportedEncoding,
     });
   }
+  const accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
+  accessLog?.register(app);
+  const send: Send = accessLog ? (reply, res) => (accessLog.note(reply, res), sendResponse(reply, res)) : sendResponse;
+  const cors = o.corsOrigins.length > 0;
+  if (cors) void app.register(corsPlugin, corsOptions(o.corsOrigins));
   // Draining: once close() starts, every response asks the client to close its connection.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (graphServer.draining === true) reply.header('connection', 'close');
@@ -216,15 +267,20 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.route({
-      method: METHODS,
+      // With CORS, @fastify/cors owns OPTIONS (it answers preflights); others reach the not-found handler.
+      method: cors ? METHODS.filter((m) => m !== 'OPTIONS') : METHODS,
       url: '*',
-      handler: (req, reply) => answer(graphServer, req, reply),
+      handler: (req, reply) => answer(graphServer, req, reply, send),
     });
   });
   app.setNotFoundHandler((req, reply) =>
-    errorReply(reply, new NotFoundError(`no route for ${req.method} ${req.url.split('?')[0]}`)),
+    req.method === 'OPTIONS'
+      ? answer(graphServer, req, reply, send)
+      : send(reply, errorResponse(new NotFoundError(`no route for ${req.method} ${req.url.split('?')[0]}`))),
   );
-  app.setErrorHandler((err: FastifyError, req, reply) => errorReply(reply, fromFastifyError(err, o.bodyLimit, req)));
+  app.setErrorHandler((err: FastifyError, req, reply) =>
+    send(reply, errorResponse(fromFastifyError(err, o.bodyLimit, req))),
+  );
   return app;
 }
 
