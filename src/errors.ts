@@ -171,6 +171,14 @@ export class ExpectationFailedError extends GraphServeError {
   override readonly status: number = 417;
 }
 
+/**
+ * A model repository request that cannot be done (the repository API's load: the model's folder cannot
+ * be read or its model fails to load). The server and the models it serves are unaffected.
+ */
+export class RepositoryError extends BadRequestError {
+  override readonly code: string = 'GS_REPOSITORY';
+}
+
 /** Every error class, by name: passed to the addon at init and checked by test/errors.test.ts. */
 export const errorClasses = {
   GraphServeError,
@@ -197,6 +205,7 @@ export const errorClasses = {
   HeaderTooLargeError,
   UnsupportedMediaTypeError,
   ExpectationFailedError,
+  RepositoryError,
 } as const;
 
 export type ErrorClassName = keyof typeof errorClasses;

@@ -29,6 +29,7 @@ import {
   addServeOptions,
   flagOrEnv,
   graphServerOptionsOf,
+  repositoryOptionsOf,
   httpOptionsOf,
   type ServeFlags,
 } from './serve-options';
@@ -58,6 +59,7 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
           logger: lines,
           strictReadiness: flagOrEnv(flags.strictReadiness, STRICT_READINESS_ENV, ROUTER_DEFAULTS.strictReadiness),
           exitOnError: flagOrEnv(flags.exitOnError, EXIT_ON_ERROR_ENV, REPOSITORY_SERVER_DEFAULTS.exitOnError),
+          ...repositoryOptionsOf(flags),
           ...graph,
         },
         print,

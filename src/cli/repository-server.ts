@@ -1,20 +1,23 @@
 /**
- * Serving a model repository: reads the folder, builds a router with one route per model folder,
- * waits for every model load to settle, and reports one line per model (ready or FAILED) and a count
- * of every folder. A model that fails (bad settings, no model file, unknown class, a constructor or
- * load that throws) never stops the others: it stays a route under its name, not ready, answering 503
- * with its error, while the others serve; readiness then follows the router's `strictReadiness`.
+ * Serving a model repository: a ModelRegistry (src/graph/repository) reads the folder and owns its
+ * models; this reports one line per model (ready or FAILED) and a count. Model control ('none' loads
+ * every folder, 'explicit' only --load-model's, 'poll' every folder and then rescans) is the registry's.
+ * In 'none' a model that fails (bad settings, no model file, unknown class, a constructor or load that
+ * throws) never stops the others: it stays a route under its name, not ready, answering 503 with its
+ * error, while the others serve; readiness then follows the router's `strictReadiness`.
  */
 import { resolve } from 'node:path';
 import { ModelLoadError, NotReadyError } from '../errors';
-import { consoleLogger, createContext, type ServingContext, type ServingLogger } from '../step/context';
+import { consoleLogger, createContext, type ServingLogger } from '../step/context';
 import { type Namespace } from '../step/registry';
-import { ModelRouter, type BaseRouter } from '../graph/router';
 import type { GraphStep } from '../step/step';
-import { buildStep } from '../graph/topology';
-import { FailedModel } from '../model/failed-model';
-import { readModelRepository, type ModelRepository, type RepositoryModel } from '../model/model-repository';
-import '../model/onnx-model-server';
+import {
+  ModelRegistry,
+  kDefaultRegistryOptions,
+  type ModelControlMode,
+  type RouteReport,
+} from '../graph/repository/model-registry';
+import { RepositoryRouter } from '../graph/repository/repository-router';
 import { GraphServer, type GraphServerOptions } from '../graph-server/graph-server';
 
 /** Receives the CLI's report lines (stdout in the CLI). */
@@ -30,25 +33,29 @@ export interface RepositoryServerOptions extends GraphServerOptions {
   exitOnError?: boolean;
   /** Where the models' own lines go (the CLI's pino logger); default consoleLogger. */
   logger?: ServingLogger;
+  /** Which models load and when (see ModelRegistry); default 'none' = every folder at start. */
+  modelControlMode?: ModelControlMode;
+  /** 'explicit' mode: the models to load at start. */
+  loadModels?: string[];
+  /** 'poll' mode: seconds between scans of the repository. */
+  repositoryPollSecs?: number;
+  /** KServe's layout: the repository's root holds the one model, served under this name. */
+  modelName?: string;
 }
 
 const NOT_READY_CODE = new NotReadyError('').code;
 
-export const REPOSITORY_SERVER_DEFAULTS = Object.freeze({ exitOnError: false });
+export const REPOSITORY_SERVER_DEFAULTS = Object.freeze({
+  exitOnError: false,
+  modelControlMode: kDefaultRegistryOptions.mode,
+  repositoryPollSecs: 15, // seconds, as Triton's --repository-poll-secs
+});
 
 /** What a route step may offer beyond GraphStep (V2ModelServer and OnnxModelServer do). */
 interface ModelStep extends GraphStep {
   error?: unknown;
   session?: { inputs: ReadonlyArray<{ name: string; datatype?: string; onnxType: string; shape: number[] }> };
   dispose?(): Promise<void>;
-}
-
-/** One route of the repository: its key, the label its report line shows, and its class name. */
-interface Entry {
-  key: string;
-  label: string;
-  className: string;
-  dir: string;
 }
 
 /** Loads the user module and returns its exports as a namespace (a default export's keys included). */
@@ -82,64 +89,37 @@ function describeInputs(step: ModelStep): string {
   return inputs.map((i) => `${i.name} ${i.datatype ?? i.onnxType}[${i.shape.join(',')}]`).join(', ');
 }
 
-function reportModel(entry: Entry, step: ModelStep, print: Print): boolean {
+function reportModel(report: RouteReport, print: Print): boolean {
+  const step = report.step as ModelStep;
   if (step.isReady?.() ?? true) {
     const inputs = describeInputs(step);
-    print(`model ${entry.label}: ready (${entry.className}${inputs ? `, inputs ${inputs}` : ''})`);
+    print(`model ${report.label}: ready (${report.className}${inputs ? `, inputs ${inputs}` : ''})`);
     return true;
   }
   const reason = step.error instanceof Error ? step.error.message : String(step.error ?? 'not ready');
-  print(`model ${entry.label}: FAILED: ${reason}`);
+  print(`model ${report.label}: FAILED: ${reason}`);
   return false;
 }
 
 /** The router's route steps, by key. */
 export function routesOf(graphServer: GraphServer): Map<string, ModelStep> {
-  return (graphServer.graph as BaseRouter).routes as Map<string, ModelStep>;
+  return (graphServer.graph as RepositoryRouter).routes as Map<string, ModelStep>;
 }
 
-/** The model's step (loading in the background), or a FailedModel when its class cannot be built. */
-function buildModel(model: RepositoryModel, namespace: Namespace, context: ServingContext): GraphStep {
-  try {
-    return buildStep({ ...model.spec, loadMode: 'async' }, model.spec.name, namespace, context);
-  } catch (err) {
-    return new FailedModel({ name: model.spec.name, error: err });
-  }
-}
-
-/** A route per folder, in folder order: the models, and a FailedModel for each folder that failed. */
-function buildRouter(repo: ModelRepository, router: BaseRouter, namespace: Namespace): Entry[] {
-  const routes: Array<[Entry, () => GraphStep]> = [];
-  for (const model of repo.models) {
-    const label = model.settings.version ? `${model.key} (version ${model.settings.version})` : model.key;
-    const entry = { key: model.key, label, className: model.spec.className, dir: model.dir };
-    routes.push([entry, () => buildModel(model, namespace, router.context)]);
-  }
-  for (const { name, dir, error } of repo.failures) {
-    const entry = { key: name, label: name, className: FailedModel.name, dir };
-    routes.push([entry, () => new FailedModel({ name, error })]);
-  }
-  routes.sort(([x], [y]) => (x.dir < y.dir ? -1 : x.dir > y.dir ? 1 : 0));
-  for (const [entry, build] of routes) router.addRoute(entry.key, build());
-  return routes.map(([entry]) => entry);
-}
-
-/**
- * Starts every route (the router's postInit, one route at a time) so that a route whose postInit
- * throws becomes a FailedModel instead of failing start-up.
- */
-async function startRoutes(router: BaseRouter): Promise<void> {
-  for (const [key, step] of router.routes) {
+/** 'explicit' mode's start: each --load-model in turn, reported like the others; a failure never stops the rest. */
+async function loadNamed(registry: ModelRegistry, names: string[], print: Print): Promise<number> {
+  let failed = 0;
+  for (const name of names) {
     try {
-      await step.postInit?.();
+      await registry.load(name);
+      const steps = new Set([...registry.router.routes].filter(([k]) => k.split(':')[0] === name).map(([, s]) => s));
+      for (const step of steps) reportModel({ label: name, className: step.constructor.name, step }, print);
     } catch (err) {
-      const version = (step as { version?: unknown }).version;
-      router.addRoute(
-        key,
-        new FailedModel({ name: version ? `${step.name}:${String(version)}` : step.name, error: err }),
-      );
+      failed++;
+      print(`model ${name}: FAILED: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  return failed;
 }
 
 /**
@@ -148,24 +128,43 @@ async function startRoutes(router: BaseRouter): Promise<void> {
  * when any model failed (after reporting them all and releasing the models).
  */
 export async function buildRepositoryServer(options: RepositoryServerOptions, print: Print): Promise<GraphServer> {
-  const repo = await readModelRepository(options.modelRepository);
-  const namespace = loadNamespace(options.module);
-  const context = createContext({ functionName: 'graphserve', logger: cliLogger(options.logger ?? consoleLogger) });
-  const router = new ModelRouter({ name: 'router', context, strictReadiness: options.strictReadiness });
-  const entries = buildRouter(repo, router, namespace);
-  await startRoutes(router);
-  const graphServer = new GraphServer(router, context, { requestTimeout: options.requestTimeout });
-  await graphServer.waitForCompletion();
-  const ready = entries.filter((entry) => reportModel(entry, router.routes.get(entry.key)!, print)).length;
-  print(`${ready} of ${entries.length} model(s) ready from ${repo.dir}`);
-  if ((options.exitOnError ?? REPOSITORY_SERVER_DEFAULTS.exitOnError) && ready < entries.length) {
-    await disposeModels(graphServer);
-    throw new ModelLoadError(`${entries.length - ready} of ${entries.length} model(s) failed (exit on error is on)`);
+  const mode = options.modelControlMode ?? REPOSITORY_SERVER_DEFAULTS.modelControlMode;
+  const registry = new ModelRegistry({
+    repository: resolve(options.modelRepository),
+    modelName: options.modelName,
+    mode,
+    namespace: loadNamespace(options.module),
+    context: createContext({ functionName: 'graphserve', logger: cliLogger(options.logger ?? consoleLogger) }),
+    strictReadiness: options.strictReadiness,
+  });
+  let total: number;
+  let failed: number;
+  if (mode === 'explicit') {
+    await registry.index(false); // the repository folder must be readable
+    const names = options.loadModels ?? [];
+    failed = await loadNamed(registry, names, print);
+    total = names.length;
+  } else {
+    const reports = await registry.loadAll();
+    total = reports.length;
+    failed = reports.filter((report) => !reportModel(report, print)).length;
   }
+  const graphServer = new GraphServer(registry.router, registry.router.context, {
+    requestTimeout: options.requestTimeout,
+  });
+  print(`${total - failed} of ${total} model(s) ready from ${resolve(options.modelRepository)}`);
+  if ((options.exitOnError ?? REPOSITORY_SERVER_DEFAULTS.exitOnError) && failed > 0) {
+    await registry.close();
+    throw new ModelLoadError(`${failed} of ${total} model(s) failed (exit on error is on)`);
+  }
+  if (mode === 'poll')
+    registry.startPolling(options.repositoryPollSecs ?? REPOSITORY_SERVER_DEFAULTS.repositoryPollSecs);
   return graphServer;
 }
 
-/** Releases every model that holds engine resources (after the HTTP server has drained). */
+/** Stops polling and releases every model that holds engine resources (after the HTTP server has drained). */
 export async function disposeModels(graphServer: GraphServer): Promise<void> {
+  const control = (graphServer.graph as Partial<RepositoryRouter>).control;
+  if (control instanceof ModelRegistry) return control.close();
   await Promise.allSettled([...routesOf(graphServer).values()].map((step) => step.dispose?.()));
 }

@@ -4,6 +4,8 @@
  * conversion of parsed flags into the HTTP and GraphServer options.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { MODEL_CONTROL_MODES, type ModelControlMode } from '../graph/repository/model-registry';
+import { REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
 import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
 import { kDefaultLogOptions, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
@@ -15,6 +17,10 @@ export const EXIT_ON_ERROR_ENV = 'GRAPHSERVE_EXIT_ON_ERROR';
 export interface ServeFlags {
   modelRepository?: string;
   module?: string;
+  modelControlMode: ModelControlMode;
+  loadModel?: string[];
+  repositoryPollSecs: number;
+  modelName?: string;
   host: string;
   port: number;
   bodyLimit: number;
@@ -55,6 +61,33 @@ function seconds(name: string, min: number): (value: string) => number {
   };
 }
 
+/** --load-model: repeatable, each value may list several names separated by commas (the env form). */
+function modelNames(value: string, previous: string[] | undefined): string[] {
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  return [...(previous ?? []), ...names];
+}
+
+/** The model repository's options from the flags (see RepositoryServerOptions). */
+export function repositoryOptionsOf(flags: ServeFlags): {
+  modelControlMode: ModelControlMode;
+  loadModels: string[];
+  repositoryPollSecs: number;
+  modelName?: string;
+} {
+  if (flags.loadModel !== undefined && flags.modelControlMode !== 'explicit') {
+    throw new InvalidArgumentError('--load-model takes --model-control-mode explicit');
+  }
+  const options = {
+    modelControlMode: flags.modelControlMode,
+    loadModels: flags.loadModel ?? [],
+    repositoryPollSecs: flags.repositoryPollSecs,
+  };
+  return flags.modelName === undefined ? options : { ...options, modelName: flags.modelName };
+}
+
 /** A boolean flag: its command-line value, else its environment variable ('true' | 'false'), else `fallback`. */
 export function flagOrEnv(value: boolean | undefined, env: string, fallback: boolean): boolean {
   if (value !== undefined) return value;
@@ -72,6 +105,32 @@ export function addServeOptions(command: Command): Command {
   return command
     .addOption(option('--model-repository <dir>', 'folder with one sub-folder per model', 'MODEL_REPOSITORY'))
     .addOption(option('--module <file>', 'JS module exporting user model classes', 'MODULE'))
+    .addOption(
+      option(
+        '--model-control-mode <mode>',
+        'none: load every model at start; explicit: by API; poll',
+        'MODEL_CONTROL_MODE',
+      )
+        .choices(MODEL_CONTROL_MODES)
+        .default(REPOSITORY_SERVER_DEFAULTS.modelControlMode),
+    )
+    .addOption(
+      option(
+        '--load-model <name>',
+        'explicit mode: a model to load at start (repeatable; env: comma-separated)',
+        'LOAD_MODEL',
+      ).argParser(modelNames),
+    )
+    .addOption(
+      option(
+        '--repository-poll-secs <seconds>',
+        'poll mode: seconds between scans of the repository',
+        'REPOSITORY_POLL_SECS',
+      )
+        .argParser(seconds('repository poll interval', 0.01))
+        .default(REPOSITORY_SERVER_DEFAULTS.repositoryPollSecs),
+    )
+    .addOption(option('--model-name <name>', "KServe's layout: the repository's root is this one model", 'MODEL_NAME'))
     .addOption(option('--host <host>', 'interface to listen on', 'HOST').default(http.host))
     .addOption(
       option('--port <port>', 'TCP port; 0 = any free port', 'PORT')

@@ -1,14 +1,16 @@
 /**
- * A model repository: a folder with one sub-folder per model, each holding `model.onnx` and an optional
- * `model-settings.json`:
+ * A model repository: a folder with one sub-folder per model, each holding `model.onnx` (or version
+ * folders `1/model.onnx`, `2/model.onnx`, …: Triton's layout, see ./repository-layout.ts) and an
+ * optional `model-settings.json`:
  *
  *   {"name": "iris", "version": "1", "batching": {"maxBatchSize": 32, "maxQueueDelayMicros": 0},
  *    "executionProviders": ["cpu"], "intraOpThreads": 1, "instances": 1,
  *    "parameters": {...class args...}, "className": "OptionalUserClassName"}
  *
- * readModelRepository() turns each sub-folder into a route spec for a router (OnnxModelServer unless
- * `className` names another class). A sub-folder that cannot be read (bad settings, no model) is
- * reported in `failures`, under a name no other folder uses, and never stops the others.
+ * readModelRepository() turns each sub-folder into route specs for a router (OnnxModelServer unless
+ * `className` names another class), one per served version. A sub-folder that cannot be read (bad
+ * settings, no model) is reported in `failures`, under a name no other folder uses, and never stops the
+ * others. readModelFolder() reads one folder (the registry's load and poll use it).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -16,8 +18,18 @@ import { InvalidOptionError, ModelLoadError } from '../errors';
 import { checkSeconds } from '../durations';
 import { parseJson } from '../protocol/json-text';
 import { ONNX_SESSION_KEYS } from './onnx-model-server';
+import {
+  MODEL_FILE,
+  checkVersionPolicy,
+  kDefaultVersionPolicy,
+  readVersionFolders,
+  requireModelFile,
+  servedVersions,
+  type VersionFile,
+  type VersionPolicy,
+} from './repository-layout';
 
-export const MODEL_FILE = 'model.onnx';
+export { MODEL_FILE } from './repository-layout';
 export const SETTINGS_FILE = 'model-settings.json';
 export const DEFAULT_CLASS = 'OnnxModelServer';
 
@@ -33,14 +45,18 @@ export interface ModelSettings {
   parameters?: Record<string, unknown>;
   /** This model's request timeout, seconds (0 = none); default the server's --request-timeout. */
   requestTimeout?: number;
+  /** Triton layout: which version folders are served (Triton's version_policy); default the latest one. */
+  versionPolicy?: VersionPolicy;
   /** Engine options (see bindings/options.ts): batching, executionProviders, intraOpThreads, … */
   [sessionOption: string]: unknown;
 }
 
-/** One model found in the repository, ready to be added to a router as `addModel(key, spec)`. */
+/** One model (one served version) found in the repository, ready to be added to a router as `addModel(key, spec)`. */
 export interface RepositoryModel {
-  /** Route key: the model name (the version is reported, not routed). */
+  /** Route key: the model name (the version is reported, and routed by the router's /versions/<v>). */
   key: string;
+  /** The version: the settings' (flat layout) or the version folder's (Triton layout); '' when none. */
+  version: string;
   dir: string;
   settings: ModelSettings;
   /** className, name ('name' or 'name:version'), modelPath and the class args. */
@@ -54,9 +70,25 @@ export interface RepositoryFailure {
   error: Error;
 }
 
+/** One model folder, read: its name, settings, layout and the versions it serves. */
+export interface ModelFolder {
+  name: string;
+  dir: string;
+  settings: ModelSettings;
+  layout: 'flat' | 'triton';
+  /** The served versions, newest first (one for the flat layout). */
+  models: RepositoryModel[];
+  /** Every version folder found (Triton layout), ascending; [] for the flat layout. */
+  available: string[];
+  /** Changes when the settings or a model file change (sizes and modification times): polling compares it. */
+  fingerprint: string;
+}
+
 export interface ModelRepository {
   dir: string;
+  /** One per served version: a Triton folder serving 2 versions gives 2. */
   models: RepositoryModel[];
+  folders: ModelFolder[];
   failures: RepositoryFailure[];
 }
 
@@ -68,6 +100,7 @@ const SETTING_KEYS = new Set<string>([
   'version',
   'className',
   'parameters',
+  'versionPolicy',
   ...SERVER_KEYS,
   ...ONNX_SESSION_KEYS,
 ]);
@@ -85,7 +118,12 @@ async function exists(path: string): Promise<boolean> {
 
 /** Reads and checks one model-settings.json; throws InvalidOptionError saying what is wrong. */
 export async function readSettings(path: string): Promise<ModelSettings> {
-  const settings = parseJson(await readFile(path, 'utf8'), path);
+  return parseSettings(await readFile(path, 'utf8'), path);
+}
+
+/** Parses and checks model-settings JSON text from `path` (or a load request's override). */
+export function parseSettings(text: string, path: string): ModelSettings {
+  const settings = parseJson(text, path);
   if (!isRecord(settings)) throw new InvalidOptionError(`${path} must hold a JSON object`);
   const unknown = Object.keys(settings).filter((k) => !SETTING_KEYS.has(k));
   if (unknown.length > 0) {
@@ -99,6 +137,7 @@ export async function readSettings(path: string): Promise<ModelSettings> {
   if (settings['parameters'] !== undefined && !isRecord(settings['parameters'])) {
     throw new InvalidOptionError(`${path}: parameters must be an object`);
   }
+  if (settings['versionPolicy'] !== undefined) checkVersionPolicy(settings['versionPolicy'], path);
   if (settings['requestTimeout'] !== undefined) {
     try {
       checkSeconds('requestTimeout', settings['requestTimeout']);
@@ -115,28 +154,90 @@ async function readFolderSettings(dir: string): Promise<ModelSettings> {
   return (await exists(settingsPath)) ? readSettings(settingsPath) : {};
 }
 
-/** Reads one model folder into a RepositoryModel named `name`; throws when it cannot be served. */
-async function readModel(dir: string, name: string, settings: ModelSettings): Promise<RepositoryModel> {
-  const modelFile = join(dir, MODEL_FILE);
-  const hasModel = await exists(modelFile);
-  if (!hasModel && settings.className === undefined) {
-    throw new ModelLoadError(`${dir} has no ${MODEL_FILE} (and no className in ${SETTINGS_FILE})`);
-  }
+/** The route spec of one version of a model: class args from the settings, then name and model path. */
+function modelOf(name: string, version: string, dir: string, settings: ModelSettings, modelPath: string) {
   const classArgs: Record<string, unknown> = { ...(settings.parameters ?? {}) };
   for (const key of [...SERVER_KEYS, ...ONNX_SESSION_KEYS]) {
     if (settings[key] !== undefined) classArgs[key] = settings[key];
   }
-  return {
-    key: name,
-    dir,
-    settings,
-    spec: {
-      ...classArgs,
-      className: settings.className ?? DEFAULT_CLASS,
-      name: settings.version ? `${name}:${settings.version}` : name,
-      modelPath: hasModel ? modelFile : dir,
-    },
+  const spec = {
+    ...classArgs,
+    className: settings.className ?? DEFAULT_CLASS,
+    name: version ? `${name}:${version}` : name,
+    modelPath,
   };
+  return { key: name, version, dir, settings, spec } satisfies RepositoryModel;
+}
+
+/** `name:size:mtime` of each entry of `dir` (symbolic links followed), sorted; '' when it cannot be read. */
+async function stampEntries(dir: string): Promise<{ text: string; dirs: string[] }> {
+  const names = (await readdir(dir).catch(() => [] as string[])).sort();
+  const parts: string[] = [];
+  const dirs: string[] = [];
+  for (const name of names) {
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info?.isDirectory()) dirs.push(join(dir, name));
+    parts.push(info ? `${name}:${info.size}:${info.mtimeMs}` : `${name}:-`);
+  }
+  return { text: parts.join(','), dirs };
+}
+
+/**
+ * A fingerprint of a model folder: its entries and those of its sub-folders, two levels down (version
+ * folders and a `model.onnx` folder in them), with sizes and modification times. It changes when a
+ * model file, the settings or the set of versions change; polling compares it.
+ */
+export async function fingerprintFolder(dir: string): Promise<string> {
+  const parts: string[] = [];
+  let level = [dir];
+  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const d of level) {
+      const { text, dirs } = await stampEntries(d);
+      parts.push(`${d.slice(dir.length)}[${text}]`);
+      next.push(...dirs);
+    }
+    level = next;
+  }
+  return parts.join('|');
+}
+
+/** The Triton layout: a model per served version folder, newest first. */
+function tritonModels(name: string, dir: string, settings: ModelSettings, found: VersionFile[]): RepositoryModel[] {
+  const served = servedVersions(
+    found.map((f) => f.version),
+    settings.versionPolicy ?? kDefaultVersionPolicy,
+    name,
+  );
+  return served.map((version) => {
+    const file = found.find((f) => f.version === version)!;
+    const path = settings.className === undefined ? requireModelFile(file, name) : (file.modelFile ?? file.dir);
+    return modelOf(name, version, dir, settings, path);
+  });
+}
+
+/**
+ * Reads one model folder, named `folder` (the name unless its settings name another), with
+ * `override` (a load request's settings) instead of its model-settings.json when given. Throws when it
+ * cannot be served: bad settings, no model file, a version policy naming versions that do not exist.
+ */
+export async function readModelFolder(dir: string, folder: string, override?: ModelSettings): Promise<ModelFolder> {
+  const settings = override ?? (await readFolderSettings(dir));
+  const name = settings.name ?? folder;
+  const modelFile = join(dir, MODEL_FILE);
+  const found = (await exists(modelFile)) ? [] : await readVersionFolders(dir);
+  if (found.length > 0) {
+    const models = tritonModels(name, dir, settings, found);
+    const fingerprint = await fingerprintFolder(dir);
+    return { name, dir, settings, layout: 'triton', models, available: found.map((f) => f.version), fingerprint };
+  }
+  const hasModel = await exists(modelFile);
+  if (!hasModel && settings.className === undefined) {
+    throw new ModelLoadError(`${dir} has no ${MODEL_FILE} (and no className in ${SETTINGS_FILE})`);
+  }
+  const model = modelOf(name, settings.version ?? '', dir, settings, hasModel ? modelFile : dir);
+  const fingerprint = await fingerprintFolder(dir);
+  return { name, dir, settings, layout: 'flat', models: [model], available: [], fingerprint };
 }
 
 /** The first of `names`, then `<last>-2`, `<last>-3`, … that `taken` does not hold. */
@@ -154,34 +255,47 @@ function asError(err: unknown): Error {
 }
 
 /**
- * Reads every sub-folder of `dir` (sorted by name). Rejects only when `dir` itself cannot be read.
- * A bad model folder lands in `failures`, named after its settings' name when they could be read,
- * else after the folder; a folder whose name another folder already holds fails, under its folder
- * name. Models and failures never share a name.
+ * The model folders of a repository, sorted by name: every sub-folder (hidden ones left out), or, with
+ * `modelName` (KServe's storage-initializer layout, the model at the repository's root), the root
+ * itself under that name. Rejects only when `dir` cannot be read.
  */
-export async function readModelRepository(dir: string): Promise<ModelRepository> {
+export async function listModelFolders(
+  dir: string,
+  modelName?: string,
+): Promise<Array<{ folder: string; dir: string }>> {
   const root = resolve(dir);
   const entries = await readdir(root, { withFileTypes: true }).catch((err: Error) => {
     throw new InvalidOptionError(`cannot read model repository ${root}: ${err.message}`, { cause: err });
   });
-  const repo: ModelRepository = { dir: root, models: [], failures: [] };
+  if (modelName !== undefined) return [{ folder: modelName, dir: root }];
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  return folders.sort().map((folder) => ({ folder, dir: join(root, folder) }));
+}
+
+/**
+ * Reads every model folder of `dir` (see listModelFolders). Rejects only when `dir` itself cannot be
+ * read. A bad model folder lands in `failures`, named after its settings' name when they could be
+ * read, else after the folder; a folder whose name another folder already holds fails, under its
+ * folder name. Models and failures never share a name.
+ */
+export async function readModelRepository(dir: string, modelName?: string): Promise<ModelRepository> {
+  const repo: ModelRepository = { dir: resolve(dir), models: [], folders: [], failures: [] };
   /** Names in use: model keys and failure names, each with its folder. */
   const taken = new Map<string, string>();
-  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-  for (const folder of folders.sort()) {
-    const modelDir = join(root, folder);
+  for (const { folder, dir: modelDir } of await listModelFolders(dir, modelName)) {
     let name = folder;
     try {
       const settings = await readFolderSettings(modelDir);
-      name = settings.name ?? folder;
+      name = modelName ?? settings.name ?? folder;
       const clash = taken.get(name);
       if (clash !== undefined) {
         name = folder;
         throw new InvalidOptionError(`model name ${settings.name ?? folder} is already used by ${clash}`);
       }
-      const model = await readModel(modelDir, name, settings);
-      taken.set(model.key, modelDir);
-      repo.models.push(model);
+      const read = await readModelFolder(modelDir, folder, modelName === undefined ? settings : { ...settings, name });
+      taken.set(read.name, modelDir);
+      repo.folders.push(read);
+      repo.models.push(...read.models);
     } catch (err) {
       const failure = { name: freeName(taken, [name, folder]), dir: modelDir, error: asError(err) };
       taken.set(failure.name, modelDir);

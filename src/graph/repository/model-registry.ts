@@ -1,0 +1,436 @@
+/**
+ * ModelRegistry: the one owner of a served model repository. The CLI's start-up, the repository API
+ * (HTTP and gRPC, through RepositoryRouter) and polling all go through it: load, unload (after the
+ * model's requests in flight have drained) and reload (load the new one, switch the routes, drain and
+ * free the old one), so no request is dropped by a change.
+ *
+ * Model control modes (Triton's): 'none' loads every folder at start, and a folder that fails stays a
+ * route that answers 503 with its reason (readiness then follows the router's rule); 'explicit' loads
+ * what the API (or --load-model) asks; 'poll' loads every folder at start, then rescans the repository
+ * and loads new folders, reloads changed ones and unloads removed ones. In 'explicit' and 'poll' a
+ * failed load adds no route (the index reports it UNAVAILABLE with its reason; a model already served
+ * keeps serving), and the server is ready with no model loaded.
+ *
+ * Routes: a model is routed by its name, which serves its newest served version; a model served from
+ * version folders (Triton's layout) is also routed as 'name:version' for each served version.
+ * Operations on one model run one after the other; operations on different models run concurrently.
+ */
+import { ModelNotFoundError, RepositoryError } from '../../errors';
+import { FailedModel } from '../../model/failed-model';
+import {
+  fingerprintFolder,
+  listModelFolders,
+  parseSettings,
+  readModelFolder,
+  readModelRepository,
+  type ModelFolder,
+  type RepositoryModel,
+} from '../../model/model-repository';
+import '../../model/onnx-model-server';
+import { kDefaultVersionPolicy, type VersionPolicy } from '../../model/repository-layout';
+import { createContext, type ServingContext } from '../../step/context';
+import type { Namespace } from '../../step/registry';
+import type { GraphStep } from '../../step/step';
+import { buildStep } from '../topology';
+import {
+  RepositoryRouter,
+  type ModelState,
+  type RepositoryControl,
+  type RepositoryIndexEntry,
+} from './repository-router';
+
+export type ModelControlMode = 'none' | 'explicit' | 'poll';
+export const MODEL_CONTROL_MODES: readonly ModelControlMode[] = Object.freeze(['none', 'explicit', 'poll'] as const);
+
+export interface ModelRegistryOptions {
+  /** The repository folder. */
+  repository: string;
+  /** KServe's layout: the repository's root is the one model, served under this name. */
+  modelName?: string;
+  mode?: ModelControlMode;
+  /** User classes named by className in model-settings.json. */
+  namespace?: Namespace;
+  context?: ServingContext;
+  /** See RouterOptions.strictReadiness. */
+  strictReadiness?: boolean;
+  /** Longest wait for a model's requests in flight when it is unloaded or replaced, seconds. */
+  unloadTimeout?: number;
+}
+
+export const kDefaultRegistryOptions = Object.freeze({
+  mode: 'none' as ModelControlMode,
+  unloadTimeout: 30, // seconds; then the old session is freed and requests still on it fail
+});
+
+/** One served route of a model at start: what the CLI reports. */
+export interface RouteReport {
+  /** 'name', or 'name (version v)'. */
+  label: string;
+  className: string;
+  step: GraphStep;
+}
+
+interface ModelEntry {
+  name: string;
+  dir: string | undefined;
+  state: ModelState;
+  reason: string;
+  /** The folder as served (undefined while nothing is). */
+  folder: ModelFolder | undefined;
+  /** The route keys and steps installed for it. */
+  routes: Map<string, GraphStep>;
+  /** The folder fingerprint of the last load attempt (polling retries a failed folder only once it changes). */
+  tried: string | undefined;
+  /** The end of the last operation queued on this model. */
+  busy: Promise<unknown>;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isStepReady(step: GraphStep): boolean {
+  return step.isReady?.() ?? true;
+}
+
+export class ModelRegistry implements RepositoryControl {
+  readonly router: RepositoryRouter;
+  readonly mode: ModelControlMode;
+  readonly #options: ModelRegistryOptions;
+  readonly #entries = new Map<string, ModelEntry>();
+  #timer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: ModelRegistryOptions) {
+    this.#options = options;
+    this.mode = options.mode ?? kDefaultRegistryOptions.mode;
+    const context = options.context ?? createContext();
+    this.router = new RepositoryRouter({
+      name: 'router',
+      context,
+      strictReadiness: options.strictReadiness,
+      readyWhenEmpty: this.mode !== 'none',
+    });
+    this.router.control = this;
+  }
+
+  private get context(): ServingContext {
+    return this.router.context;
+  }
+
+  private entry(name: string): ModelEntry {
+    let entry = this.#entries.get(name);
+    if (entry === undefined) {
+      entry = {
+        name,
+        dir: undefined,
+        state: 'UNAVAILABLE',
+        reason: '',
+        folder: undefined,
+        routes: new Map(),
+        tried: undefined,
+        busy: Promise.resolve(),
+      };
+      this.#entries.set(name, entry);
+    }
+    return entry;
+  }
+
+  /** Runs `operation` after the model's previous one; resolves or rejects as it does. */
+  private queue<T>(name: string, operation: (entry: ModelEntry) => Promise<T>): Promise<T> {
+    const entry = this.entry(name);
+    const run = entry.busy.then(() => operation(entry));
+    entry.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---- start-up -------------------------------------------------------------------------------
+
+  /**
+   * Loads every folder ('none' and 'poll' at start). Resolves once every load has settled, with one
+   * report per route in folder order; never rejects for a model, only when the repository cannot be read.
+   */
+  async loadAll(): Promise<RouteReport[]> {
+    const repo = await readModelRepository(this.#options.repository, this.#options.modelName);
+    const pending: Array<{ dir: string; add: () => RouteReport[] }> = [];
+    for (const folder of repo.folders) {
+      const add = (): RouteReport[] => {
+        const entry = this.entry(folder.name);
+        Object.assign(entry, { dir: folder.dir, folder, tried: folder.fingerprint, state: 'LOADING' });
+        return folder.models.map((model) => {
+          const step = this.buildModel(model);
+          this.install(entry, model, step);
+          return { label: labelOf(model), className: model.spec.className, step };
+        });
+      };
+      pending.push({ dir: folder.dir, add });
+    }
+    for (const { name, dir, error } of repo.failures) {
+      const add = (): RouteReport[] => {
+        const step = new FailedModel({ name, error });
+        if (this.mode === 'none') this.router.addRoute(name, step);
+        Object.assign(this.entry(name), { dir, state: 'UNAVAILABLE', reason: error.message });
+        return [{ label: name, className: FailedModel.name, step }];
+      };
+      pending.push({ dir, add });
+    }
+    pending.sort((x, y) => (x.dir < y.dir ? -1 : x.dir > y.dir ? 1 : 0));
+    const reports = pending.flatMap((p) => p.add());
+    await this.startRoutes(reports);
+    await this.router.whenSettled();
+    for (const entry of this.#entries.values()) if (entry.state === 'LOADING') this.settleStart(entry);
+    return reports;
+  }
+
+  /** postInit of each route, in turn; a throw makes that route a FailedModel (in its report too). */
+  private async startRoutes(reports: RouteReport[]): Promise<void> {
+    for (const report of reports) {
+      try {
+        await report.step.postInit?.();
+      } catch (err) {
+        const step = report.step as GraphStep & { version?: string };
+        const failed = new FailedModel({ name: step.version ? `${step.name}:${step.version}` : step.name, error: err });
+        for (const routes of [this.router.routes, ...[...this.#entries.values()].map((e) => e.routes)]) {
+          for (const [key, s] of routes) if (s === report.step) routes.set(key, failed);
+        }
+        report.step = failed;
+      }
+    }
+  }
+
+  /** After the start-up loads: READY, or (outside 'none') routes that failed taken out, UNAVAILABLE. */
+  private settleStart(entry: ModelEntry): void {
+    const failed = [...entry.routes.values()].find((step) => !isStepReady(step));
+    if (failed === undefined) {
+      entry.state = 'READY';
+      return;
+    }
+    entry.state = 'UNAVAILABLE';
+    entry.reason = messageOf((failed as { error?: unknown }).error ?? 'not ready');
+    if (this.mode === 'none') return;
+    const steps = [...entry.routes.values()];
+    this.uninstall(entry);
+    void Promise.allSettled(steps.map((step) => (step as { dispose?(): Promise<void> }).dispose?.()));
+  }
+
+  private buildModel(model: RepositoryModel): GraphStep {
+    try {
+      const namespace = this.#options.namespace ?? {};
+      return buildStep({ ...model.spec, loadMode: 'async' }, model.spec.name, namespace, this.context);
+    } catch (err) {
+      return new FailedModel({ name: model.spec.name, error: err });
+    }
+  }
+
+  // ---- routes ---------------------------------------------------------------------------------
+
+  /** Routes `step` as `model`'s version (and by name, for its newest served version). */
+  private install(entry: ModelEntry, model: RepositoryModel, step: GraphStep): void {
+    const keys = entry.folder?.layout === 'triton' ? [`${model.key}:${model.version}`] : [];
+    if (!entry.routes.has(model.key)) keys.unshift(model.key);
+    for (const key of keys) {
+      entry.routes.set(key, step);
+      this.router.addRoute(key, step);
+    }
+  }
+
+  private uninstall(entry: ModelEntry): void {
+    for (const [key, step] of entry.routes) if (this.router.routes.get(key) === step) this.router.routes.delete(key);
+    entry.routes = new Map();
+  }
+
+  /** Waits (bounded) until no request is in flight on each step, then frees them. */
+  private async retire(steps: Iterable<GraphStep>): Promise<void> {
+    const timeoutMs = (this.#options.unloadTimeout ?? kDefaultRegistryOptions.unloadTimeout) * 1000;
+    await Promise.all(
+      [...new Set(steps)].map(async (step) => {
+        if (!(await this.router.counters.of(step).drained(timeoutMs))) {
+          this.context.logger.warn(
+            `model ${step.name}: requests still running after ${timeoutMs / 1000} s; freeing it`,
+          );
+        }
+        await (step as { dispose?(): Promise<void> }).dispose?.();
+      }),
+    );
+  }
+
+  // ---- the repository API -------------------------------------------------------------------
+
+  async index(readyOnly: boolean): Promise<RepositoryIndexEntry[]> {
+    const found = await listModelFolders(this.#options.repository, this.#options.modelName).catch(() => []);
+    const list: RepositoryIndexEntry[] = [];
+    const named = new Set<string>();
+    for (const entry of [...this.#entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      named.add(entry.name);
+      const versions = entry.state === 'READY' ? (entry.folder?.models.map((m) => m.version) ?? ['']) : [''];
+      for (const version of versions)
+        list.push({ name: entry.name, version, state: entry.state, reason: entry.reason });
+    }
+    for (const { folder } of found) {
+      if (!named.has(folder)) list.push({ name: folder, version: '', state: 'UNAVAILABLE', reason: 'not loaded' });
+    }
+    return readyOnly ? list.filter((e) => e.state === 'READY') : list;
+  }
+
+  versions(name: string): { policy: VersionPolicy; served: string[]; available: string[] } | undefined {
+    const folder = this.#entries.get(name)?.folder;
+    if (folder === undefined || folder.layout !== 'triton') return undefined;
+    const policy = folder.settings.versionPolicy ?? kDefaultVersionPolicy;
+    return { policy, served: folder.models.map((m) => m.version), available: [...folder.available] };
+  }
+
+  /**
+   * Loads `name` from its folder (a sub-folder named so, or whose settings name it), or reloads it:
+   * the new version(s) load beside the old, the routes switch, the old drain and are freed. `config`
+   * (model-settings JSON text) replaces the folder's settings. Rejects with ModelNotFoundError (no such
+   * folder), InvalidOptionError (bad settings) or RepositoryError (the model failed to load; a model
+   * already served keeps serving).
+   */
+  load(name: string, config?: string): Promise<void> {
+    const override =
+      config === undefined ? undefined : { ...parseSettings(config, `the load request's config of ${name}`), name };
+    return this.queue(name, async (entry) => {
+      const dir = await this.findFolder(name, entry);
+      await this.loadFolder(entry, dir, override);
+    });
+  }
+
+  /** Unloads `name` once its requests in flight have drained (bounded); a known model not loaded is a no-op. */
+  unload(name: string): Promise<void> {
+    const known = this.#entries.has(name);
+    return this.queue(name, async (entry) => {
+      if (!known && entry.dir === undefined) {
+        this.#entries.delete(name);
+        await this.findFolder(name, entry);
+        return;
+      }
+      const steps = [...entry.routes.values()];
+      entry.state = 'UNLOADING';
+      this.uninstall(entry);
+      await this.retire(steps);
+      Object.assign(entry, { state: 'UNAVAILABLE', reason: 'unloaded', folder: undefined, tried: undefined });
+    });
+  }
+
+  /** The folder of model `name`: the entry's, a sub-folder of that name, or one whose settings name it. */
+  private async findFolder(name: string, entry: ModelEntry): Promise<string> {
+    if (entry.dir !== undefined) return entry.dir;
+    const folders = await listModelFolders(this.#options.repository, this.#options.modelName);
+    const direct = folders.find((f) => f.folder === name);
+    if (direct !== undefined) return (entry.dir = direct.dir);
+    for (const { folder, dir } of folders) {
+      const read = await readModelFolder(dir, folder).catch(() => undefined);
+      if (read?.name === name) return (entry.dir = dir);
+    }
+    if (entry.routes.size === 0) this.#entries.delete(name);
+    const names = folders.map((f) => f.folder).join(' | ') || '(none)';
+    throw new ModelNotFoundError(`the model repository has no model ${name}; its folders: ${names}`);
+  }
+
+  /** Reads, loads and switches to the folder's model(s); see load(). */
+  private async loadFolder(entry: ModelEntry, dir: string, override?: ModelFolder['settings']): Promise<void> {
+    const serving = entry.routes.size > 0;
+    if (!serving) entry.state = 'LOADING';
+    const fail = (why: string): never => {
+      entry.reason = why;
+      if (!serving) entry.state = 'UNAVAILABLE';
+      throw new RepositoryError(`failed to load model ${entry.name}: ${why}`);
+    };
+    let folder: ModelFolder;
+    try {
+      folder = await readModelFolder(dir, entry.name, override ?? undefined);
+      if (this.#options.modelName !== undefined) folder.name = entry.name;
+    } catch (err) {
+      entry.tried = undefined;
+      return fail(messageOf(err));
+    }
+    entry.tried = folder.fingerprint;
+    const steps = folder.models.map((model) => this.buildModel(model));
+    const error = await this.startSteps(steps);
+    if (error !== undefined) {
+      await Promise.allSettled(steps.map((s) => (s as { dispose?(): Promise<void> }).dispose?.()));
+      return fail(error);
+    }
+    const old = [...entry.routes.values()];
+    this.uninstall(entry);
+    entry.folder = folder;
+    folder.models.forEach((model, i) => this.install(entry, model, steps[i]!));
+    Object.assign(entry, { state: 'READY', reason: '' });
+    await this.retire(old.filter((step) => !steps.includes(step)));
+  }
+
+  /** Runs postInit and waits for the loads; the first failure's message, or undefined when all are ready. */
+  private async startSteps(steps: GraphStep[]): Promise<string | undefined> {
+    try {
+      for (const step of steps) await step.postInit?.();
+      await Promise.all(steps.map((step) => step.whenSettled?.()));
+    } catch (err) {
+      return messageOf(err);
+    }
+    const failed = steps.find((step) => !isStepReady(step));
+    return failed === undefined ? undefined : messageOf((failed as { error?: unknown }).error ?? 'not ready');
+  }
+
+  // ---- polling --------------------------------------------------------------------------------
+
+  /**
+   * Rescans the repository once: loads new folders, reloads folders whose fingerprint changed, and
+   * unloads models whose folder is gone. Failures are logged (and shown in the index), never thrown.
+   */
+  async poll(): Promise<void> {
+    const folders = await listModelFolders(this.#options.repository, this.#options.modelName).catch((err) => {
+      this.context.logger.warn(`repository poll: ${messageOf(err)}`);
+      return undefined;
+    });
+    if (folders === undefined) return;
+    const present = new Set<string>();
+    const work: Array<Promise<unknown>> = [];
+    for (const { folder, dir } of folders) {
+      const read = await readModelFolder(dir, folder).catch(() => undefined);
+      const name = this.#options.modelName ?? read?.name ?? folder;
+      present.add(name);
+      const entry = this.#entries.get(name);
+      const fingerprint = read?.fingerprint ?? (await fingerprintFolder(dir));
+      if (entry !== undefined && entry.tried === fingerprint) continue;
+      work.push(
+        this.queue(name, (e) => ((e.dir = dir), this.loadFolder(e, dir))).catch((err) => this.logPoll(name, err)),
+      );
+    }
+    for (const entry of [...this.#entries.values()]) {
+      if (!present.has(entry.name) && entry.routes.size > 0) {
+        work.push(this.unload(entry.name).catch((err) => this.logPoll(entry.name, err)));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  private logPoll(name: string, err: unknown): void {
+    this.context.logger.warn(`repository poll: model ${name}: ${messageOf(err)}`);
+  }
+
+  /** Polls every `seconds` (each scan starts `seconds` after the previous one ended) until close(). */
+  startPolling(seconds: number): void {
+    const next = (): void => {
+      if (this.#closed) return;
+      this.#timer = setTimeout(() => {
+        this.#polling = this.poll().finally(next);
+      }, seconds * 1000);
+      this.#timer.unref();
+    };
+    next();
+  }
+
+  /** Stops polling, waits for a scan in progress, and frees every model. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await this.#polling?.catch(() => undefined);
+    const steps = new Set(this.router.routes.values());
+    await Promise.allSettled([...steps].map((step) => (step as { dispose?(): Promise<void> }).dispose?.()));
+  }
+}
+
+function labelOf(model: RepositoryModel): string {
+  return model.version ? `${model.key} (version ${model.version})` : model.key;
+}
