@@ -1,0 +1,102 @@
+/**
+ * Model control beyond single calls: unload drains the model's requests in flight before freeing it
+ * (no request lost); poll mode loads a new folder, reloads a changed one while requests keep being
+ * answered, and unloads a removed one. Waits are on observable state (bounded), never fixed sleeps.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RepositoryRouter } from '../../src/graph/repository/repository-router';
+import { IRIS_FILE, IRIS_INPUT, makeRepo, serveRepo, waitFor, writeFiles } from './repository-support';
+
+/** A step that holds every request until the test releases it, and logs when it answers and is freed. */
+const HELD_MODULE = `
+const log = (globalThis.__heldLog = []);
+let release;
+globalThis.__heldGate = new Promise((r) => (release = r));
+globalThis.__heldRelease = () => release();
+class Held {
+  constructor(options) { this.name = options.name; }
+  async doEvent(event) { await globalThis.__heldGate; log.push('answer'); return { held: true }; }
+  async dispose() { log.push('dispose'); }
+}
+module.exports = { Held };
+`;
+
+describe('unload', () => {
+  it('waits for the requests in flight, answers them all, then frees the model', async () => {
+    const dir = makeRepo({ 'held/model-settings.json': '{"className": "Held"}' });
+    const module = join(dir, '..', 'held.js');
+    writeFileSync(module, HELD_MODULE);
+    const served = await serveRepo({
+      modelRepository: dir,
+      module,
+      modelControlMode: 'explicit',
+      loadModels: ['held'],
+    });
+    try {
+      const global = globalThis as unknown as { __heldLog: string[]; __heldRelease: () => void };
+      const requests = Array.from({ length: 8 }, () => served.call('POST', '/v2/models/held/infer', { inputs: [1] }));
+      const router = served.server.graph as RepositoryRouter;
+      const step = router.routes.get('held')!;
+      await waitFor('8 requests in flight', () => router.counters.of(step).inFlight === 8);
+      let unloaded = false;
+      const unload = served.call('POST', '/v2/repository/models/held/unload').then((res) => ((unloaded = true), res));
+      await waitFor('the route to be taken out', () => !router.routes.has('held'));
+      expect(unloaded).toBe(false);
+      expect((await served.call('POST', '/v2/models/held/infer', { inputs: [1] })).status).toBe(404);
+      expect(global.__heldLog).toEqual([]);
+      global.__heldRelease();
+      const answers = await Promise.all(requests);
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+      expect(await unload).toEqual({ status: 200, body: {} });
+      expect(global.__heldLog).toEqual([...Array(8).fill('answer'), 'dispose']);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describe('poll mode', () => {
+  it('loads a new folder, reloads a changed one without dropping requests, unloads a removed one', async () => {
+    const dir = makeRepo({ 'a/model.onnx': IRIS_FILE });
+    const served = await serveRepo({ modelRepository: dir, modelControlMode: 'poll', repositoryPollSecs: 0.05 });
+    const index = async () =>
+      (await served.call('POST', '/v2/repository/index')).body as Array<{ name: string; state: string }>;
+    try {
+      expect(served.lines[0]).toBe('model a: ready (OnnxModelServer, inputs input FP32[-1,4])');
+      expect((await served.call('GET', '/v2/models/a/config')).body.max_batch_size).toBe(32);
+
+      writeFiles(dir, { 'b/model.onnx': IRIS_FILE });
+      await waitFor('b to be loaded', async () => (await index()).some((e) => e.name === 'b' && e.state === 'READY'));
+      expect((await served.call('POST', '/v2/models/b/infer', IRIS_INPUT)).status).toBe(200);
+
+      // Requests on a keep going while its settings change; every one is answered 200.
+      let stop = false;
+      const statuses: number[] = [];
+      const load = (async () => {
+        while (!stop) statuses.push((await served.call('POST', '/v2/models/a/infer', IRIS_INPUT)).status);
+      })();
+      writeFiles(dir, { 'a/model-settings.json': JSON.stringify({ batching: false }) });
+      await waitFor(
+        'a to be reloaded',
+        async () => (await served.call('GET', '/v2/models/a/config')).body.max_batch_size === 0,
+      );
+      await waitFor('requests after the reload', () => statuses.length > 20);
+      stop = true;
+      await load;
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+
+      rmSync(join(dir, 'b'), { recursive: true });
+      await waitFor(
+        'b to be unloaded',
+        async () => (await served.call('POST', '/v2/models/b/infer', IRIS_INPUT)).status === 404,
+      );
+      expect(await index()).toContainEqual(
+        expect.objectContaining({ name: 'b', state: 'UNAVAILABLE', reason: 'unloaded' }),
+      );
+      expect((await served.call('GET', '/v2/health/ready')).status).toBe(200);
+    } finally {
+      await served.close();
+    }
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Folder layouts over real HTTP with real ONNX Runtime: Triton's version folders with a version policy
+ * (latest N, all, specific; the latest answers by default; version errors list the versions that
+ * exist), KServe's single model at the repository's root named by --model-name, and the layout
+ * ModelMesh's Triton adapter writes (a version folder whose model.onnx is a link, config.pbtxt beside).
+ */
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IRIS_FILE, IRIS_INPUT, makeRepo, serveRepo, writeFiles } from './repository-support';
+
+function triton(policy?: unknown): string {
+  const settings = policy === undefined ? {} : { versionPolicy: policy };
+  return makeRepo({
+    'tri/1/model.onnx': IRIS_FILE,
+    'tri/2/model.onnx': IRIS_FILE,
+    'tri/3/model.onnx': IRIS_FILE,
+    'tri/config.pbtxt': 'platform: "onnxruntime_onnx"\n',
+    'tri/model-settings.json': JSON.stringify(settings),
+  });
+}
+
+describe("Triton's layout", () => {
+  it('serves every version with policy all, the latest by default, and lists them in errors', async () => {
+    const served = await serveRepo({ modelRepository: triton({ all: {} }) });
+    try {
+      expect(served.lines).toEqual([
+        'model tri (version 3): ready (OnnxModelServer, inputs input FP32[-1,4])',
+        'model tri (version 2): ready (OnnxModelServer, inputs input FP32[-1,4])',
+        'model tri (version 1): ready (OnnxModelServer, inputs input FP32[-1,4])',
+        expect.stringMatching(/^3 of 3 model\(s\) ready/),
+      ]);
+      for (const v of ['1', '2', '3']) {
+        const res = await served.call('POST', `/v2/models/tri/versions/${v}/infer`, IRIS_INPUT);
+        expect([v, res.status, res.body.model_version]).toEqual([v, 200, v]);
+      }
+      expect((await served.call('POST', '/v2/models/tri/infer', IRIS_INPUT)).body.model_version).toBe('3');
+      expect((await served.call('GET', '/v2/models')).body).toEqual({ models: ['tri'] });
+      const missing = await served.call('POST', '/v2/models/tri/versions/7/infer', IRIS_INPUT);
+      expect(missing).toEqual({
+        status: 404,
+        body: { error: 'model tri has no version 7, available versions: 3 | 2 | 1', code: 'GS_MODEL_NOT_FOUND' },
+      });
+      const config = await served.call('GET', '/v2/models/tri/versions/2/config');
+      expect(config.body).toMatchObject({ name: 'tri', version_policy: { all: {} }, max_batch_size: 32 });
+      const stats = await served.call('GET', '/v2/models/tri/versions/1/stats');
+      expect(stats.body.model_stats).toEqual([
+        expect.objectContaining({ name: 'tri', version: '1', inference_count: 1 }),
+      ]);
+      const index = await served.call('POST', '/v2/repository/index');
+      expect(index.body.map((e: { version: string }) => e.version)).toEqual(['3', '2', '1']);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('serves the latest N, and names the versions the policy leaves out', async () => {
+    const served = await serveRepo({ modelRepository: triton({ latest: { num_versions: 2 } }) });
+    try {
+      expect((await served.call('POST', '/v2/models/tri/versions/2/infer', IRIS_INPUT)).status).toBe(200);
+      const old = await served.call('POST', '/v2/models/tri/versions/1/infer', IRIS_INPUT);
+      expect(old.status).toBe(404);
+      expect(old.body.error).toBe(
+        'model tri has no version 1, available versions: 3 | 2 (not served by its version policy: 1)',
+      );
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('serves only the latest without a policy, and specific versions with one', async () => {
+    const latest = await serveRepo({ modelRepository: triton() });
+    try {
+      expect(latest.lines.filter((l) => l.startsWith('model '))).toEqual([
+        'model tri (version 3): ready (OnnxModelServer, inputs input FP32[-1,4])',
+      ]);
+    } finally {
+      await latest.close();
+    }
+    const specific = await serveRepo({ modelRepository: triton({ specific: { versions: [1, 3] } }) });
+    try {
+      expect((await specific.call('POST', '/v2/models/tri/versions/1/infer', IRIS_INPUT)).status).toBe(200);
+      expect((await specific.call('POST', '/v2/models/tri/versions/2/infer', IRIS_INPUT)).status).toBe(404);
+      expect((await specific.call('POST', '/v2/models/tri/infer', IRIS_INPUT)).body.model_version).toBe('3');
+    } finally {
+      await specific.close();
+    }
+  });
+
+  it('fails a policy that names a version that does not exist, listing those that do', async () => {
+    const served = await serveRepo({ modelRepository: triton({ specific: { versions: [4] } }) });
+    try {
+      expect(served.lines[0]).toBe(
+        'model tri: FAILED: model tri: versionPolicy names version(s) 4 that do not exist; available versions: 1 | 2 | 3',
+      );
+      expect((await served.call('POST', '/v2/models/tri/infer', IRIS_INPUT)).status).toBe(503);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describe("KServe's storage-initializer layout", () => {
+  it('serves model.onnx at the repository root under --model-name', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gs-kserve-'));
+    writeFiles(root, { 'model.onnx': IRIS_FILE });
+    const served = await serveRepo({ modelRepository: root, modelName: 'flowers' });
+    try {
+      expect(served.lines[0]).toBe('model flowers: ready (OnnxModelServer, inputs input FP32[-1,4])');
+      expect((await served.call('GET', '/v2/models')).body).toEqual({ models: ['flowers'] });
+      const res = await served.call('POST', '/v2/models/flowers/infer', IRIS_INPUT);
+      expect(res).toMatchObject({ status: 200, body: { model_name: 'flowers' } });
+      expect((await served.call('GET', '/v2/health/ready')).status).toBe(200);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describe("the layout ModelMesh's Triton adapter writes", () => {
+  it('loads <id>/1/model.onnx linked to the pulled model folder, with config.pbtxt beside it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gs-mm-'));
+    // The puller's copy of the model (a folder with the model file), then the adapter's link to it.
+    writeFiles(root, { 'pulled/mnist__isvc-1/model.onnx': IRIS_FILE, 'pulled/mnist__isvc-1/extra.bin': 'x' });
+    const repo = join(root, '_triton_models');
+    mkdirSync(join(repo, 'mnist__isvc-1', '1'), { recursive: true });
+    symlinkSync(join(root, 'pulled', 'mnist__isvc-1'), join(repo, 'mnist__isvc-1', '1', 'model.onnx'));
+    writeFiles(repo, { 'mnist__isvc-1/config.pbtxt': 'backend: "onnxruntime"\n' });
+    const served = await serveRepo({ modelRepository: repo, modelControlMode: 'explicit' });
+    try {
+      expect((await served.call('GET', '/v2/health/ready')).status).toBe(200);
+      expect(await served.call('POST', '/v2/repository/models/mnist__isvc-1/load')).toEqual({ status: 200, body: {} });
+      const res = await served.call('POST', '/v2/models/mnist__isvc-1/infer', IRIS_INPUT);
+      expect(res).toMatchObject({ status: 200, body: { model_name: 'mnist__isvc-1', model_version: '1' } });
+      const ready = await served.call('POST', '/v2/repository/index', { ready: true });
+      expect(ready.body).toEqual([{ name: 'mnist__isvc-1', version: '1', state: 'READY', reason: '' }]);
+      expect(await served.call('POST', '/v2/repository/models/mnist__isvc-1/unload')).toEqual({
+        status: 200,
+        body: {},
+      });
+    } finally {
+      await served.close();
+    }
+  });
+});
