@@ -1,3 +1,7 @@
+// Servers the tests start with the CLI take any free gRPC port unless a test names one (the default, 8081, would
+// collide between test files running at once); inherited by every worker and the processes it spawns.
+process.env.GRAPHSERVE_GRPC_PORT ??= '0';
+
 /** @type {import('jest').Config} */
 module.exports = {
   // Node's own typed-array classes in every test realm (see the file).

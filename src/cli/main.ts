@@ -30,9 +30,11 @@ import {
   flagOrEnv,
   graphServerOptionsOf,
   repositoryOptionsOf,
+  grpcOptionsOf,
   httpOptionsOf,
   type ServeFlags,
 } from './serve-options';
+import { withGrpc } from './grpc-server';
 import { stopOnSignals } from './shutdown';
 import { buildSpecServer } from './spec-server';
 
@@ -67,8 +69,10 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   const access = accessLogTarget(flags.accessLog);
   const accessLog = access === undefined ? null : openDestination(access);
   const running = await serve(graphServer, { ...httpOptionsOf(flags), loggerInstance: log, accessLog });
-  stopOnSignals(running, () => (specFile ? graphServer.waitForCompletion() : disposeModels(graphServer)), lines);
+  const servers = await withGrpc(running, graphServer, grpcOptionsOf(flags));
+  stopOnSignals(servers, () => (specFile ? graphServer.waitForCompletion() : disposeModels(graphServer)), lines);
   log.info({ address: running.address, version: SERVER_VERSION }, `listening on ${running.address}`);
+  if (servers.grpc) log.info({ grpcAddress: servers.grpc.address }, `gRPC listening on ${servers.grpc.address}`);
 }
 
 export function buildProgram(): Command {

@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MODEL_CONTROL_MODES, type ModelControlMode } from '../graph/repository/model-registry';
 import { REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
+import { kDefaultGrpcOptions, type GrpcOptions } from '../server/grpc/grpc';
 import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
 import { kDefaultLogOptions, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
 
@@ -30,6 +31,9 @@ export interface ServeFlags {
   bodyTimeout: number;
   keepAliveTimeout: number;
   maxConnections: number;
+  /** -1 = no gRPC server. */
+  grpcPort: number;
+  grpcMaxMessageSize: number;
   strictReadiness?: boolean;
   exitOnError?: boolean;
   logLevel: LogLevel;
@@ -176,6 +180,16 @@ export function addServeOptions(command: Command): Command {
         .argParser(integer('max connections', 0, 1_000_000))
         .default(http.maxConnections),
     )
+    .addOption(
+      option('--grpc-port <port>', 'gRPC port; 0 = any free port, -1 = no gRPC', 'GRPC_PORT')
+        .argParser(grpcPort)
+        .default(kDefaultGrpcOptions.port),
+    )
+    .addOption(
+      option('--grpc-max-message-size <bytes>', 'largest gRPC message received or sent', 'GRPC_MAX_MESSAGE_SIZE')
+        .argParser(integer('gRPC max message size', 1, 2 ** 31 - 1))
+        .default(kDefaultGrpcOptions.maxMessageSize),
+    )
     .addOption(new Option('--strict-readiness', `ready when every model is (default; env ${STRICT_READINESS_ENV})`))
     .addOption(new Option('--no-strict-readiness', 'ready when at least one model is'))
     .addOption(new Option('--exit-on-error', `exit 1 after the report if any model failed (env ${EXIT_ON_ERROR_ENV})`))
@@ -201,6 +215,26 @@ export function accessLogTarget(value: string | boolean | undefined): string | u
   const text = value === true ? 'true' : value.trim();
   if (text === 'false' || text === '') return undefined;
   return text === 'true' || text === '-' ? 'stdout' : text;
+}
+
+/** --grpc-port: an integer from -1 (no gRPC) to 65535. */
+function grpcPort(value: string): number {
+  const n = Number(value);
+  if (!/^(-1|\d+)$/.test(value.trim()) || n > 65535) {
+    throw new InvalidArgumentError('gRPC port must be an integer from 0 to 65535, or -1 for no gRPC');
+  }
+  return n;
+}
+
+/** The gRPC server's options from the flags; undefined when gRPC is off (--grpc-port -1). */
+export function grpcOptionsOf(flags: ServeFlags): GrpcOptions | undefined {
+  if (flags.grpcPort < 0) return undefined;
+  return {
+    host: flags.host,
+    port: flags.grpcPort,
+    maxMessageSize: flags.grpcMaxMessageSize,
+    drainTimeout: flags.drainTimeout,
+  };
 }
 
 /** The HTTP server's options from the flags. */

@@ -15,6 +15,7 @@ const ROOT = join(__dirname, '..', '..');
 const BUILD = join(ROOT, '.cache', 'conformance-test-build');
 const ADDON = join(ROOT, 'build', 'Release', 'graphserve.node');
 const SCRIPT = join(__dirname, 'tritonclient_conformance.py');
+const GRPC_SCRIPT = join(__dirname, 'tritonclient_grpc_conformance.py');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'models');
 
 const TIMEOUTS = {
@@ -60,6 +61,28 @@ const CALLS = [
   'async_infer iris x8',
   'infer unknown model 404',
   'infer iris wrong datatype 400',
+];
+
+/** The calls tritonclient_grpc_conformance.py makes over gRPC (the same server's --grpc-port), in its order. */
+const GRPC_CALLS = [
+  'grpc is_server_live',
+  'grpc is_server_ready',
+  'grpc get_server_metadata',
+  'grpc is_model_ready iris version 1',
+  'grpc get_model_metadata iris',
+  'grpc get_model_metadata ppocr-cls',
+  'grpc infer iris raw contents',
+  'grpc infer iris batch of 2',
+  'grpc infer iris request_id and model_version 1',
+  'grpc infer ppocr-cls',
+  'grpc infer identity_int64 beyond 2^53',
+  'grpc infer identity_uint64 2^64-1',
+  'grpc infer identity_bytes non-UTF-8 and NUL',
+  'grpc infer identity_fp16',
+  'grpc infer constant (no inputs)',
+  'grpc stream_infer iris x8 with ids, and an unknown model',
+  'grpc infer unknown model NOT_FOUND',
+  'grpc infer iris wrong datatype INVALID_ARGUMENT',
 ];
 
 interface CallResult {
@@ -130,6 +153,7 @@ let work: string;
 let server: ChildProcess;
 const output = { text: '' };
 let results: CallResult[] = [];
+let grpcResults: CallResult[] = [];
 
 beforeAll(async () => {
   python = await ensurePythonClient();
@@ -145,7 +169,7 @@ beforeAll(
     const models = makeRepository(repository);
     writeFileSync(join(work, 'expectations.json'), JSON.stringify(await buildExpectations(ROOT, models)));
     const main = join(BUILD, 'src', 'cli', 'main.js');
-    const args = ['serve', '--model-repository', repository, '--host', '127.0.0.1', '--port', '0'];
+    const args = ['serve', '--model-repository', repository, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0'];
     server = spawn(process.execPath, [main, ...args], {
       env: { ...process.env, GRAPHSERVE_ADDON: ADDON },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -159,8 +183,15 @@ beforeAll(
       TIMEOUTS.script,
     );
     results = JSON.parse(stdout.trim().split('\n').pop()!) as CallResult[];
+    const grpc = (await waitForLine(server, output, /gRPC listening on (127\.0\.0\.1:\d+)/, TIMEOUTS.listen))[1]!;
+    const grpcOut = await run(
+      python,
+      [GRPC_SCRIPT, '--url', grpc, '--expect', join(work, 'expectations.json')],
+      TIMEOUTS.script,
+    );
+    grpcResults = JSON.parse(grpcOut.trim().split('\n').pop()!) as CallResult[];
   },
-  TIMEOUTS.compile + TIMEOUTS.listen + TIMEOUTS.script + 30_000,
+  TIMEOUTS.compile + TIMEOUTS.listen + 2 * TIMEOUTS.script + 30_000,
 );
 
 afterAll(() => {
@@ -177,6 +208,16 @@ describe('tritonclient.http against graphserve serve', () => {
     const result = results.find((r) => r.call === call);
     expect(result).toBeDefined();
     // on failure jest shows the script's detail: what the call got and what it should have got
+    expect(result!.ok ? 'ok' : `FAILED: ${result!.detail}`).toBe('ok');
+  });
+
+  it('reports exactly the gRPC calls listed here', () => {
+    expect(grpcResults.map((r) => r.call)).toEqual(GRPC_CALLS);
+  });
+
+  it.each(GRPC_CALLS)('%s', (call) => {
+    const result = grpcResults.find((r) => r.call === call);
+    expect(result).toBeDefined();
     expect(result!.ok ? 'ok' : `FAILED: ${result!.detail}`).toBe('ok');
   });
 
