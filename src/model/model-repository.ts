@@ -15,9 +15,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidOptionError, ModelLoadError } from '../errors';
-import { checkSeconds } from '../durations';
 import { parseJson } from '../protocol/json-text';
 import { ONNX_SESSION_KEYS } from './onnx-model-server';
+import { checkSettings } from './settings-schema';
 import {
   MODEL_FILE,
   checkVersionPolicy,
@@ -95,20 +95,6 @@ export interface ModelRepository {
 /** Settings that are model server options (constructor options, not class arguments). */
 const SERVER_KEYS = ['requestTimeout'] as const;
 
-const SETTING_KEYS = new Set<string>([
-  'name',
-  'version',
-  'className',
-  'parameters',
-  'versionPolicy',
-  ...SERVER_KEYS,
-  ...ONNX_SESSION_KEYS,
-]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -123,28 +109,9 @@ export async function readSettings(path: string): Promise<ModelSettings> {
 
 /** Parses and checks model-settings JSON text from `path` (or a load request's override). */
 export function parseSettings(text: string, path: string): ModelSettings {
-  const settings = parseJson(text, path);
-  if (!isRecord(settings)) throw new InvalidOptionError(`${path} must hold a JSON object`);
-  const unknown = Object.keys(settings).filter((k) => !SETTING_KEYS.has(k));
-  if (unknown.length > 0) {
-    throw new InvalidOptionError(`${path}: unknown keys ${unknown.join(', ')}; known: ${[...SETTING_KEYS].join(', ')}`);
-  }
-  for (const key of ['name', 'version', 'className'] as const) {
-    if (settings[key] !== undefined && typeof settings[key] !== 'string') {
-      throw new InvalidOptionError(`${path}: ${key} must be a string`);
-    }
-  }
-  if (settings['parameters'] !== undefined && !isRecord(settings['parameters'])) {
-    throw new InvalidOptionError(`${path}: parameters must be an object`);
-  }
+  // Every mistake of the file at once, against schemas/model-settings.schema.json (./settings-schema.ts).
+  const settings = checkSettings(parseJson(text, path), path);
   if (settings['versionPolicy'] !== undefined) checkVersionPolicy(settings['versionPolicy'], path);
-  if (settings['requestTimeout'] !== undefined) {
-    try {
-      checkSeconds('requestTimeout', settings['requestTimeout']);
-    } catch (err) {
-      throw new InvalidOptionError(`${path}: ${(err as Error).message}`, { cause: err });
-    }
-  }
   return settings as ModelSettings;
 }
 
