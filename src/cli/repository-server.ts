@@ -6,6 +6,7 @@
  * throws) never stops the others: it stays a route under its name, not ready, answering 503 with its
  * error, while the others serve; readiness then follows the router's `strictReadiness`.
  */
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ModelLoadError, NotReadyError } from '../errors';
 import { consoleLogger, createContext, type ServingLogger } from '../step/context';
@@ -106,6 +107,13 @@ export function routesOf(graphServer: GraphServer): Map<string, ModelStep> {
   return (graphServer.graph as RepositoryRouter).routes as Map<string, ModelStep>;
 }
 
+async function isFolder(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+}
+
 /** 'explicit' mode's start: each --load-model in turn, reported like the others; a failure never stops the rest. */
 async function loadNamed(registry: ModelRegistry, names: string[], print: Print): Promise<number> {
   let failed = 0;
@@ -140,7 +148,10 @@ export async function buildRepositoryServer(options: RepositoryServerOptions, pr
   let total: number;
   let failed: number;
   if (mode === 'explicit') {
-    await registry.index(false); // the repository folder must be readable
+    // ModelMesh's adapter makes its models folder on its first load: explicit mode may start before it exists.
+    if (!(await isFolder(options.modelRepository))) {
+      print(`model repository ${resolve(options.modelRepository)} does not exist yet; models load once it does`);
+    }
     const names = options.loadModels ?? [];
     failed = await loadNamed(registry, names, print);
     total = names.length;

@@ -5,33 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseDockerfile } from './dockerfile-support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-
-/** The instructions of a Dockerfile: comments dropped, backslash continuations joined. */
-function parseDockerfile(text: string): Instruction[] {
-  const logical: string[] = [];
-  let pending = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (pending === '' && (line === '' || line.startsWith('#'))) continue;
-    if (line.endsWith('\\')) {
-      pending += `${line.slice(0, -1).trim()} `;
-      continue;
-    }
-    logical.push(pending + line);
-    pending = '';
-  }
-  return logical.map((l) => {
-    const space = l.search(/\s/);
-    return { keyword: l.slice(0, space).toUpperCase(), args: l.slice(space + 1).trim() };
-  });
-}
 
 const instructions = parseDockerfile(fs.readFileSync(path.join(ROOT, 'Dockerfile.gpu'), 'utf8'));
 const all = (keyword: string): string[] => instructions.filter((i) => i.keyword === keyword).map((i) => i.args);

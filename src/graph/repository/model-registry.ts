@@ -316,7 +316,8 @@ export class ModelRegistry implements RepositoryControl {
   /** The folder of model `name`: the entry's, a sub-folder of that name, or one whose settings name it. */
   private async findFolder(name: string, entry: ModelEntry): Promise<string> {
     if (entry.dir !== undefined) return entry.dir;
-    const folders = await listModelFolders(this.#options.repository, this.#options.modelName);
+    // A repository folder that does not exist (yet) holds no model.
+    const folders = await listModelFolders(this.#options.repository, this.#options.modelName).catch(() => []);
     const direct = folders.find((f) => f.folder === name);
     if (direct !== undefined) return (entry.dir = direct.dir);
     for (const { folder, dir } of folders) {
