@@ -1,0 +1,13 @@
+/** Types of ./brokers.js (the stream tests import it). */
+export interface Brokers {
+  /** `127.0.0.1:PORT` of the Kafka broker, when asked for. */
+  kafka?: string;
+  /** `127.0.0.1:PORT` of the Redis server, when asked for. */
+  redis?: string;
+  dirs: string[];
+  /** Stops every broker started. */
+  stop(): Promise<void>;
+}
+export function startBrokers(which?: { kafka?: boolean; redis?: boolean }): Promise<Brokers>;
+export const KAFKA_ENV: string;
+export const REDIS_ENV: string;
