@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { Cancellation } from '../../cancellation';
-import { BadRequestError, CancelledError, TimeoutError } from '../../errors';
+import { BadRequestError, CancelledError, TimeoutError, type GraphServeError } from '../../errors';
 import { GRPC_TRIGGER, type Event, type EventResponse } from '../../event';
 
 /** What the gRPC transport needs from GraphServer: run() never throws; errors come back as a status. */
@@ -90,17 +90,31 @@ export async function runCall(
   }
 }
 
-/** A cancellation that aborts (499) when `call` is cancelled: the client went away. */
+/** A cancellation that aborts when `call` is cancelled: with cancelReason(call). */
 export function cancelledWith(call: WatchedCall): Cancellation {
   const cancellation = new Cancellation();
-  call.on('cancelled', () => cancellation.abort(new CancelledError('the client cancelled the call')));
+  call.on('cancelled', () => cancellation.abort(cancelReason(call)));
   return cancellation;
+}
+
+/** The call's deadline, ms since the epoch (Infinity when it has none). */
+function deadlineOf(call: WatchedCall): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+/**
+ * Why a cancelled call was given up: its deadline passed (504; gRPC cancels the call when it does), or the
+ * client went away (499).
+ */
+export function cancelReason(call: WatchedCall): GraphServeError {
+  if (Date.now() >= deadlineOf(call)) return new TimeoutError("no answer within the client's deadline");
+  return new CancelledError('the client cancelled the call');
 }
 
 /** Aborts `cancellation` (504) when the call's deadline passes; undefined when it has none. */
 function deadlineTimer(call: WatchedCall, cancellation: Cancellation): NodeJS.Timeout | undefined {
-  const deadline = call.getDeadline();
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  const at = deadlineOf(call);
   if (!Number.isFinite(at)) return undefined;
   const expire = (): void => cancellation.abort(new TimeoutError("no answer within the client's deadline"));
   return setTimeout(expire, Math.max(0, at - Date.now()));

@@ -6,13 +6,12 @@
  *
  * Bounds: at most `maxInFlight` requests of one stream run at once; beyond that the stream stops reading (gRPC
  * flow control holds the client back) until one is answered. The call's deadline bounds every request in it;
- * when the client cancels the stream, every request still running is given up. The stream ends once the
+ * when the client cancels the stream (or its deadline passes), every request still running is given up. The stream ends once the
  * client has half-closed it and every request has been answered.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { Cancellation } from '../../cancellation';
-import { CancelledError } from '../../errors';
-import type { EventRunner } from './events';
+import { cancelReason, type EventRunner } from './events';
 import { modelInfer } from './infer';
 import type { ProtoInferRequest, ProtoInferResponse } from './proto';
 import { errorOfThrown } from './status';
@@ -71,7 +70,7 @@ export function streamInfer(
     finishIfDone();
   });
   call.on('cancelled', () => {
-    const reason = new CancelledError('the client cancelled the stream');
+    const reason = cancelReason(call);
     for (const cancellation of running) cancellation.abort(reason);
   });
   call.on('error', () => undefined); // a reset stream: 'cancelled' gives its requests up
