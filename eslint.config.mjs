@@ -11,6 +11,7 @@ const LAYERS = [
   ['src/server'],
   ['src/graph-server'],
   ['src/graph', 'src/remote'],
+  ['src/streams'],
   ['src/model'],
   ['src/step'],
   ['src/protocol'],

@@ -137,6 +137,11 @@ export class ShuttingDownError extends NotReadyError {
   override readonly code: string = 'GS_SHUTTING_DOWN';
 }
 
+/** A stream broker (Kafka, Redis) cannot be reached, or it refused a publish; the work is retried later. */
+export class StreamUnavailableError extends NotReadyError {
+  override readonly code: string = 'GS_STREAM_UNAVAILABLE';
+}
+
 /**
  * The request was given up before its answer: the client closed the connection, or the server stopped
  * waiting for it. Queued engine work is removed. Status 499 (nginx's "client closed request") is what
@@ -200,6 +205,7 @@ export const errorClasses = {
   RemoteStepError,
   GraphError,
   ShuttingDownError,
+  StreamUnavailableError,
   CancelledError,
   RequestTimeoutError,
   HeaderTooLargeError,

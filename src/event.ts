@@ -30,6 +30,8 @@ export function answersNotReadyAtOnce(trigger: EventTrigger | undefined): boolea
 export interface Event {
   /** Request id: the client's (body `id` or `x-request-id`), else a generated UUID. */
   id: string;
+  /** The event's key (streams: the message key; one key keeps its order). Queues publish it as their message key. */
+  key?: string;
   /** URL path without the query string, e.g. '/v2/models/iris/infer'. */
   path: string;
   method: string;

@@ -22,6 +22,7 @@ export {
   type GraphServerOptions,
 } from './graph-server/graph-server';
 export { MockServer, MockServerError, type MockResponse, type TestOptions } from './server/mock-server';
+export type { HttpOptions, RunningServer } from './server/http/http';
 export { serveGrpc, kDefaultGrpcOptions, type GrpcOptions, type RunningGrpcServer } from './server/grpc/grpc';
 export { guardProcess, type UncaughtKind } from './server/process-guard';
 export * from './graph/ensemble';

@@ -51,9 +51,22 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   }
   // One model's stray rejection or timer throw is logged and counted, never the end of the others.
   guardProcess(lines);
+  if (specFile === undefined && (flags.function !== undefined || flags.source !== undefined)) {
+    throw new InvalidArgumentError('--function and --source need a graph spec file');
+  }
   const graph = graphServerOptionsOf(flags);
   const graphServer = specFile
-    ? await buildSpecServer({ spec: specFile, module: flags.module, logger: lines, ...graph }, print)
+    ? await buildSpecServer(
+        {
+          spec: specFile,
+          module: flags.module,
+          logger: lines,
+          currentFunction: flags.function,
+          source: flags.source,
+          ...graph,
+        },
+        print,
+      )
     : await buildRepositoryServer(
         {
           modelRepository: flags.modelRepository!,
@@ -70,7 +83,7 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   const accessLog = access === undefined ? null : openDestination(access);
   const running = await serve(graphServer, { ...httpOptionsOf(flags), loggerInstance: log, accessLog });
   const servers = await withGrpc(running, graphServer, grpcOptionsOf(flags));
-  stopOnSignals(servers, () => (specFile ? graphServer.waitForCompletion() : disposeModels(graphServer)), lines);
+  stopOnSignals(servers, () => (specFile ? graphServer.close() : disposeModels(graphServer)), lines);
   log.info({ address: running.address, version: SERVER_VERSION }, `listening on ${running.address}`);
   if (servers.grpc) log.info({ grpcAddress: servers.grpc.address }, `gRPC listening on ${servers.grpc.address}`);
 }

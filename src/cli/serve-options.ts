@@ -18,6 +18,10 @@ export const EXIT_ON_ERROR_ENV = 'GRAPHSERVE_EXIT_ON_ERROR';
 export interface ServeFlags {
   modelRepository?: string;
   module?: string;
+  /** --function: the function of a multi-function graph spec to run (default: the root). */
+  function?: string;
+  /** --source: a stream (kafka://… or redis://…) of request bodies, consumed beside HTTP. */
+  source?: string;
   modelControlMode: ModelControlMode;
   loadModel?: string[];
   repositoryPollSecs: number;
@@ -109,6 +113,14 @@ export function addServeOptions(command: Command): Command {
   return command
     .addOption(option('--model-repository <dir>', 'folder with one sub-folder per model', 'MODEL_REPOSITORY'))
     .addOption(option('--module <file>', 'JS module exporting user model classes', 'MODULE'))
+    .addOption(option('--function <name>', "run only this function's part of a multi-function graph", 'FUNCTION'))
+    .addOption(
+      option(
+        '--source <url>',
+        'consume request bodies from kafka://host:port/topic or redis://host:port/key',
+        'SOURCE',
+      ),
+    )
     .addOption(
       option(
         '--model-control-mode <mode>',

@@ -7,8 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { parseGraphText } from '../graph/flow/dict';
 import { functionFromDict } from '../function/function';
 import type { GraphServer, GraphServerOptions } from '../graph-server/graph-server';
-import type { ServingLogger } from '../step/context';
+import { consoleLogger, type ServingLogger } from '../step/context';
 import { loadNamespace, type Print } from './repository-server';
+import { startStreamTriggers } from './stream-triggers';
 
 export interface SpecServerOptions extends GraphServerOptions {
   /** Path of the JSON/YAML spec file. */
@@ -17,6 +18,10 @@ export interface SpecServerOptions extends GraphServerOptions {
   module?: string;
   /** Where the steps' lines go (the CLI's pino logger); default consoleLogger. */
   logger?: ServingLogger;
+  /** --function: the function of a multi-function graph to run (default: the root). */
+  currentFunction?: string;
+  /** --source: a stream of request bodies to consume (else the spec's `source`). */
+  source?: string;
 }
 
 /** Builds the GraphServer for a spec file; rejects when the file, the module or the graph is invalid. */
@@ -28,7 +33,11 @@ export async function buildSpecServer(options: SpecServerOptions, print: Print):
     namespace,
     requestTimeout: options.requestTimeout,
     logger: options.logger,
+    currentFunction: options.currentFunction ?? '',
   });
+  const source = options.source ?? fn.source;
+  const logger = options.logger ?? consoleLogger;
+  await startStreamTriggers(fn, graphServer, { currentFunction: options.currentFunction, source, logger }, print);
   const kind = fn.spec?.kind ?? 'graph';
   const size =
     fn.spec && 'steps' in fn.spec ? `${fn.spec.steps.size} step(s)` : `${fn.spec?.routes.size ?? 0} route(s)`;

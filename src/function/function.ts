@@ -5,14 +5,17 @@
 import { InvalidOptionError } from '../errors';
 import { GraphServer, type GraphServerOptions } from '../graph-server/graph-server';
 import { MockServer } from '../server/mock-server';
-import { createContext, type ServingLogger, type TrackingRecord } from '../step/context';
+import { consoleLogger, createContext, type ServingLogger, type TrackingRecord } from '../step/context';
+import { parseStreamUrl, StreamPool } from '../streams';
+import { checkTracking, startSideOutputs, type SideStreams, type TrackingOptions } from './side-streams';
 import { FlowSpec } from '../graph/flow/spec';
 import { graphFromDict, type FunctionDict } from '../graph/flow/dict';
-import type { FlowDict, FlowOptions } from '../graph/flow/types';
+import type { FlowDict, FlowOptions, StepHandler, TaskClass } from '../graph/flow/types';
 import type { Namespace } from '../step/registry';
 import { RouterSpec } from '../graph/topology';
 import type { StepClass, StepDict, StepSpec } from '../step/step';
-import { toSpec, type StepInstance } from '../step/instance';
+import { isStepInstance, specOfInstance, type StepInstance } from '../step/instance';
+import type { HttpOptions, RunningServer } from '../server/http/http';
 
 export type Topology = 'router' | 'flow';
 
@@ -29,22 +32,36 @@ export interface BuildOptions extends GraphServerOptions {
   logger?: ServingLogger;
   /** Receives a tracking record after each predict/explain (model monitoring). */
   monitor?: (record: TrackingRecord) => void;
+  /**
+   * Which function's part of a multi-function graph to build (src/graph/flow/functions.ts): '' the root
+   * (default of toGraphServer/serve), '*' every step with in-process queues (default of toMockServer), or a
+   * function name (the part after the stream queue that feeds it).
+   */
+  currentFunction?: string;
 }
 
-/** The spec of one model route: `className` and `modelPath`, every other key a class argument. */
-export interface ModelRouteSpec extends StepSpec {
-  className?: string | StepClass;
+/**
+ * The spec of one model route: `className` and `modelPath`, every other key a class argument. A route
+ * may also be a class with `do(body)` or a `handler` function of the body (MLRun allows both).
+ */
+export interface ModelRouteSpec extends Omit<StepSpec, 'className' | 'handler'> {
+  className?: string | StepClass | TaskClass;
+  handler?: string | StepHandler;
   modelPath?: string;
   /** In a flow with several routers: the name of the router step to add the model to. */
   routerStep?: string;
 }
 
 /** What `serve()` in src/server/http/http.ts exports; loaded lazily so the graph does not depend on fastify. */
-type ServeModule = { serve(server: GraphServer, options: Record<string, unknown>): unknown };
+type ServeModule = { serve(server: GraphServer, options: HttpOptions): Promise<RunningServer> };
 
 export class ServingFunction {
   readonly parameters: Record<string, unknown>;
   private graph: RouterSpec | FlowSpec | undefined;
+  /** The error and tracking streams (setErrorStream, setTracking). */
+  readonly sideStreams: SideStreams = {};
+  /** A stream of request bodies `graphserve serve` consumes beside HTTP (spec `source`; --source wins). */
+  source: string | undefined;
 
   constructor(
     readonly name: string,
@@ -81,10 +98,23 @@ export class ServingFunction {
    * be a model instance (`new OnnxModelServer({...})`): it serves as it is (src/step/instance.ts).
    */
   addModel(key: string, spec: ModelRouteSpec | StepInstance): StepSpec {
-    const { routerStep, ...route } = toSpec<ModelRouteSpec>(spec);
+    const { routerStep, ...rest } = (isStepInstance(spec) ? specOfInstance(spec) : spec) as ModelRouteSpec;
+    const route = rest as StepSpec; // do-classes and handlers are wrapped as routes (src/graph/route-step.ts)
     const graph = this.graph ?? this.setTopology('router');
     if (graph instanceof RouterSpec) return graph.addRoute(key, route);
     return flowRouter(graph, routerStep).addRoute(key, route);
+  }
+
+  /** Publishes every step failure (step, error, event id and body) to `url` (kafka://… or redis://…). */
+  setErrorStream(url: string): void {
+    parseStreamUrl(url);
+    this.sideStreams.errorStream = url;
+  }
+
+  /** Model monitoring: tracking records of every `sample`-th request, `batch` per message, to `streamPath`. */
+  setTracking(options: TrackingOptions): void {
+    parseStreamUrl(options.streamPath);
+    this.sideStreams.tracking = checkTracking(options);
   }
 
   /** Replaces the graph with a loaded one (functionFromDict()). */
@@ -102,6 +132,13 @@ export class ServingFunction {
       parameters: { ...this.parameters },
     };
     if (this.graph) spec.graph = this.graph.toDict();
+    const { errorStream, tracking } = this.sideStreams;
+    if (errorStream !== undefined) Object.assign(spec, { error_stream: errorStream });
+    if (this.source !== undefined) Object.assign(spec, { source: this.source });
+    if (tracking) {
+      const { streamPath, sample, batch } = tracking;
+      Object.assign(spec, { tracking: { stream_path: streamPath, sample, batch } });
+    }
     return { kind: 'serving', metadata: { name: this.name }, spec };
   }
 
@@ -110,26 +147,42 @@ export class ServingFunction {
     if (!this.graph) {
       throw new InvalidOptionError('no models or steps were set, use setTopology() and add steps');
     }
-    const context = createContext({
-      functionName: this.name,
-      parameters: this.parameters,
-      logger: options.logger,
-      monitor: options.monitor,
-    });
-    const root = await this.graph.build(options.namespace ?? {}, context);
-    return new GraphServer(root, context, { requestTimeout: options.requestTimeout });
+    const streams = new StreamPool();
+    try {
+      const sides = await startSideOutputs(streams, this.sideStreams, this.name, options.logger ?? consoleLogger);
+      const context = createContext({
+        functionName: this.name,
+        parameters: this.parameters,
+        logger: options.logger,
+        monitor: options.monitor ?? sides.monitor,
+      });
+      const flow = { currentFunction: options.currentFunction ?? '', streams, onStepError: sides.onStepError };
+      const namespace = options.namespace ?? {};
+      const graph = this.graph;
+      const root =
+        graph instanceof FlowSpec ? await graph.build(namespace, context, flow) : await graph.build(namespace, context);
+      const server = new GraphServer(root, context, { requestTimeout: options.requestTimeout });
+      server.onClose(async () => {
+        sides.flush();
+        await streams.close();
+      });
+      return server;
+    } catch (err) {
+      await streams.close();
+      throw err;
+    }
   }
 
   /** An in-process server for tests: `await server.test('/v2/models/m1/infer', { inputs: [5] })`. */
   async toMockServer(options: BuildOptions = {}): Promise<MockServer> {
-    return new MockServer(await this.toGraphServer(options));
+    return new MockServer(await this.toGraphServer({ ...options, currentFunction: options.currentFunction ?? '*' }));
   }
 
   /**
    * Builds the graph and serves it over HTTP (src/server/http/http.ts): `http` goes to its serve() as it is
    * ({host, port, bodyLimit, logger}), `build` to toGraphServer(). Resolves to what serve() returns.
    */
-  async serve(http: Record<string, unknown> = {}, build: BuildOptions = {}): Promise<unknown> {
+  async serve(http: HttpOptions = {}, build: BuildOptions = {}): Promise<RunningServer> {
     const graphServer = await this.toGraphServer(build);
     // Loaded lazily: building and testing graphs must not need the HTTP stack.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -158,6 +211,7 @@ function flowRouter(flow: FlowSpec, name: string | undefined) {
 /** A serving function loaded from its dict (toDict(), or parsed YAML/JSON: see parseGraphText()). */
 export function functionFromDict(dict: FunctionDict): ServingFunction {
   const fn = new ServingFunction(dict.metadata?.name ?? 'graphserve', { parameters: dict.spec?.parameters });
+  setSideStreamsFromDict(fn, dict.spec as Record<string, unknown> | undefined);
   if (dict.spec?.graph) fn.setGraph(graphFromDict(dict.spec.graph));
   return fn;
 }
@@ -165,4 +219,16 @@ export function functionFromDict(dict: FunctionDict): ServingFunction {
 /** A new serving function. */
 export function newFunction(name: string, options: FunctionOptions = {}): ServingFunction {
   return new ServingFunction(name, options);
+}
+
+/** A spec's `error_stream`, `tracking` ({stream_path, sample, batch}, MLRun's names) and `source`. */
+function setSideStreamsFromDict(fn: ServingFunction, spec: Record<string, unknown> | undefined): void {
+  const errorStream = spec?.['error_stream'];
+  if (typeof errorStream === 'string' && errorStream !== '') fn.setErrorStream(errorStream);
+  const source = spec?.['source'];
+  if (typeof source === 'string' && source !== '') fn.source = source;
+  const tracking = spec?.['tracking'] as { stream_path?: string; sample?: number; batch?: number } | undefined;
+  if (tracking && typeof tracking === 'object') {
+    fn.setTracking({ streamPath: tracking.stream_path ?? '', sample: tracking.sample, batch: tracking.batch });
+  }
 }

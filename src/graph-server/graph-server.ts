@@ -58,6 +58,10 @@ export class GraphServer {
   /** Work still running after its event was answered (timed out, cancelled): waitForCompletion waits for it. */
   private readonly abandoned = new Set<Promise<unknown>>();
   private stopping = false;
+  /** What close() releases after the last event (the function's stream clients). */
+  private readonly closers: (() => Promise<void>)[] = [];
+  private readonly stoppers: (() => Promise<void>)[] = [];
+  private readonly readinessChecks: (() => boolean)[] = [];
   /** What every EventCall reports back to (made once, not per request). */
   private readonly owner: CallOwner = {
     release: (answer) => this.inFlight.delete(answer),
@@ -79,9 +83,14 @@ export class GraphServer {
     this.options = Object.freeze({ requestTimeout });
   }
 
-  /** Whether every model of the graph is ready (and the server is not draining). */
+  /** Whether every model of the graph is ready, every readiness check passes, and the server is not draining. */
   isReady(): boolean {
-    return !this.stopping && (this.graph.isReady?.() ?? true);
+    return !this.stopping && (this.graph.isReady?.() ?? true) && this.readinessChecks.every((check) => check());
+  }
+
+  /** Adds a condition of readiness (a stream trigger: its broker can be reached). */
+  addReadinessCheck(check: () => boolean): void {
+    this.readinessChecks.push(check);
   }
 
   /** True once drain() was called: new events are refused with 503 GS_SHUTTING_DOWN. */
@@ -107,6 +116,32 @@ export class GraphServer {
     if (this.stopping)
       return Promise.resolve(observe(errorResponse(new ShuttingDownError('the server is shutting down'))));
     return this.start(event, observe);
+  }
+
+  /**
+   * Runs an event from a stream trigger: as run(), but the answer comes once all of the event's work in this
+   * process has ended (GraphStep.runToEnd: every branch, every publish to the next queue), and any failure
+   * of it, even after the response, is the answer. The trigger acknowledges the event after a 2xx-4xx answer.
+   */
+  runToEnd(event: Event): Promise<EventResponse> {
+    if (this.stopping) return Promise.resolve(errorResponse(new ShuttingDownError('the server is shutting down')));
+    return this.start(event, (response) => response, true);
+  }
+
+  /**
+   * Registers work for close(): 'stop' hooks run first, one after the other (stream triggers stop taking
+   * events and finish theirs), 'release' hooks after the last event (closing stream connections).
+   */
+  onClose(hook: () => Promise<void>, phase: 'stop' | 'release' = 'release'): void {
+    (phase === 'stop' ? this.stoppers : this.closers).push(hook);
+  }
+
+  /** Runs the 'stop' hooks, waits for every event and its work, then runs the 'release' hooks (each once). */
+  async close(): Promise<void> {
+    for (const stop of this.stoppers.splice(0)) await stop().catch(() => undefined);
+    await this.waitForCompletion().catch(() => undefined);
+    const closers = this.closers.splice(0);
+    await Promise.allSettled(closers.map((release) => release()));
   }
 
   /** Gives up the event whose answer is `answer` (a promise run() returned): its client left. No-op once answered. */
@@ -146,12 +181,16 @@ export class GraphServer {
    * Runs an event with its bounds (see the file comment): resolves with its answer, or with the
    * reason it was given up, whichever comes first; `observe` sees that answer once.
    */
-  private start(event: Event, observe: (response: EventResponse) => EventResponse): Promise<EventResponse> {
+  private start(
+    event: Event,
+    observe: (response: EventResponse) => EventResponse,
+    toEnd = false,
+  ): Promise<EventResponse> {
     const call = new EventCall(observe, this.owner);
     this.inFlight.set(call.answer, call);
     const timeoutMs = this.timeoutMs(event);
     if (timeoutMs > 0) call.expireAfter(timeoutMs);
-    call.follow(this.handle(event, call.cancellation), event.cancellation);
+    call.follow(this.handle(event, call.cancellation, toEnd), event.cancellation);
     return call.answer;
   }
 
@@ -179,12 +218,13 @@ export class GraphServer {
     return { status: 204, headers: { allow: [...allowed, 'OPTIONS'].join(', ') }, body: undefined };
   }
 
-  private async handle(original: Event, cancellation: Cancellation): Promise<EventResponse> {
+  private async handle(original: Event, cancellation: Cancellation, toEnd = false): Promise<EventResponse> {
     try {
       const event = this.prepare(original, cancellation);
       const picture = await graphPicture(this.graph, event.method, event.path);
       if (picture) return picture;
-      return toResponse(await this.graph.doEvent(event));
+      const graph = this.graph;
+      return toResponse(await (toEnd && graph.runToEnd ? graph.runToEnd(event) : graph.doEvent(event)));
     } catch (err) {
       const error = toGraphServeError(err);
       if (error.status >= 500 && !cancellation.aborted) {
@@ -204,8 +244,8 @@ export class GraphServer {
     // Raw media (an image, audio …) becomes the single input, as in MLRun.
     if (Buffer.isBuffer(body) && headers['inference-header-content-length'] === undefined) body = { inputs: [body] };
     // Every field written out: a spread that adds a key the source lacks takes V8's slow path (µs per request).
-    const { method, contentType, trigger } = original;
-    return { id, path, method, headers, body, contentType, cancellation, trigger };
+    const { method, contentType, trigger, key } = original;
+    return { id, key, path, method, headers, body, contentType, cancellation, trigger };
   }
 }
 

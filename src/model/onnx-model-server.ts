@@ -8,7 +8,9 @@
  *     no inputs is called with `{"inputs": []}`;
  *   - MLRun style, for a single-input model: `{"inputs": <nested list>}`; the shape is the nesting, the
  *     element type the model's. The outputs are nested lists: the list itself for a single-output model,
- *     `{<output name>: list}` otherwise.
+ *     `{<output name>: list}` otherwise. With the `labels` parameter (a list of class names, e.g. in
+ *     model-settings.json's `parameters`), every 1-D integer output (a class index per row) is answered
+ *     as those names; an index outside the list is a 500 naming the model. OIP answers stay typed tensors.
  * Metadata (`GET /v2/models/<m>`) reports the model's OIP datatypes and shapes (-1 for dynamic dims).
  *
  * Session options come from getParam() (class args, then the model spec's parameters, then function
@@ -18,7 +20,7 @@
 import type { Tensor } from '../../bindings/datatypes';
 import type { SessionOptions } from '../../bindings/options';
 import { InferenceSession, setTensor, type RunOptions, type TensorInfo } from '../../bindings/session';
-import { BadRequestError, NotReadyError } from '../errors';
+import { BadRequestError, ModelError, NotReadyError } from '../errors';
 import { registerClass } from '../step/registry';
 import { isTensorList, tensorFromNested } from '../protocol';
 import { elementsToJson } from '../protocol/elements';
@@ -64,6 +66,11 @@ function runOptions(options: PredictOptions): RunOptions {
 
 function tensorMeta(info: TensorInfo): { name: string; datatype: string; shape: number[] } {
   return { name: info.name, datatype: info.datatype ?? info.onnxType, shape: [...info.shape] };
+}
+
+/** A 1-D integer output: one class index per row. */
+function isClassIndex(t: Tensor): boolean {
+  return t.shape.length === 1 && /^U?INT\d+$/.test(t.datatype);
 }
 
 export class OnnxModelServer extends V2ModelServer {
@@ -144,6 +151,24 @@ export class OnnxModelServer extends V2ModelServer {
       .map((info) => ({ name: info.name, ...results[info.name]! }));
   }
 
+  /** The `labels` parameter: class names by index, or undefined when not set. */
+  private labels(): readonly string[] | undefined {
+    const labels = this.getParam<unknown>('labels');
+    if (labels === undefined) return undefined;
+    if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) {
+      throw new ModelError(`model ${this.name}: the labels parameter must be a list of strings`);
+    }
+    return labels as string[];
+  }
+
+  private toLabels(indices: unknown[], labels: readonly string[]): string[] {
+    return indices.map((i) => {
+      const label = typeof i === 'number' || typeof i === 'bigint' ? labels[Number(i)] : undefined;
+      if (label === undefined) throw new ModelError(`model ${this.name}: class ${String(i)} has no label`);
+      return label;
+    });
+  }
+
   /** MLRun dialect: the whole `inputs` list is the one input tensor. */
   private async runPlain(session: InferenceSession, inputs: unknown[], options: PredictOptions): Promise<unknown> {
     if (session.inputs.length !== 1) {
@@ -158,9 +183,11 @@ export class OnnxModelServer extends V2ModelServer {
     }
     const tensor = tensorFromNested(inputs, info.datatype, `input '${info.name}'`);
     const results = await session.run({ [info.name]: tensor }, runOptions(options));
+    const labels = this.labels();
     const lists = session.outputs.map((o) => {
       const t = results[o.name]!;
-      return [o.name, nest(elementsToJson(t.datatype, t.data).data, t.shape)] as const;
+      const values = nest(elementsToJson(t.datatype, t.data).data, t.shape);
+      return [o.name, labels && isClassIndex(t) ? this.toLabels(values as unknown[], labels) : values] as const;
     });
     return lists.length === 1 ? lists[0]![1] : Object.fromEntries(lists);
   }

@@ -93,4 +93,9 @@ export class MockServer {
   waitForCompletion(): Promise<void> {
     return this.graphServer.waitForCompletion();
   }
+
+  /** Waits for the requests in flight, then closes the function's stream connections (queues, error, tracking). */
+  close(): Promise<void> {
+    return this.graphServer.close();
+  }
 }

@@ -15,6 +15,12 @@ export interface GraphStep {
    * error, which GraphServer answers as a 500).
    */
   doEvent(event: Event): Promise<unknown>;
+  /**
+   * Like doEvent, but resolves only when all of the event's work in this process has ended (a flow's every
+   * branch and publish), and rejects with any unhandled error of it, even after the response. Stream
+   * triggers acknowledge an event after it. Without it, doEvent is used.
+   */
+  runToEnd?(event: Event): Promise<unknown>;
   /** Called once, after the whole graph is built and before the first event. A rejection fails start-up. */
   postInit?(): Promise<void>;
   /** Whether the step can serve events now (models: loaded). */

@@ -11,145 +11,24 @@
  * anything the lockfile does not hold.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const IRIS = path.join(ROOT, 'examples', 'models', 'iris');
-const SUPPORTED = process.platform === 'linux' && process.arch === 'x64';
-
-interface Result {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a command to completion; rejects with its output when it fails or runs past `timeoutMs`. */
-function run(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }) {
-  return new Promise<Result>((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve({ code, output });
-      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${output}`));
-    });
-  });
-}
-
-/** The environment for child npm runs: without the outer npm run's package/lifecycle variables. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_(package|lifecycle)_/i.test(key) || key === 'INIT_CWD' || key === 'GRAPHSERVE_ADDON') continue;
-    env[key] = value;
-  }
-  return { ...env, ...extra };
-}
-
-/** The real path of an executable found on PATH. */
-function which(name: string): string {
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    const file = path.join(dir, name);
-    if (dir && fs.existsSync(file)) return fs.realpathSync(file);
-  }
-  throw new Error(`${name} not found on PATH`);
-}
-
-/** A bin folder holding only node, npm and sh (npm runs scripts with it): no cmake, g++ or cc. */
-function minimalBin(dir: string): string {
-  fs.mkdirSync(dir);
-  fs.symlinkSync(process.execPath, path.join(dir, 'node'));
-  fs.symlinkSync(which('npm'), path.join(dir, 'npm'));
-  fs.symlinkSync(which('sh'), path.join(dir, 'sh'));
-  return dir;
-}
-
-function manifestOf(dir: string): { dependencies: Record<string, string>; bin: Record<string, string> } {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as ReturnType<typeof manifestOf>;
-}
-
-interface LockEntry {
-  version?: string;
-  dev?: boolean;
-  devOptional?: boolean;
-  [key: string]: unknown;
-}
-
-/**
- * The consumer's package.json and package-lock.json for installing `tarball` (a path relative to the
- * consumer): graphserve from the tarball, and the runtime (non-dev) entries of this checkout's lockfile,
- * which sit at the same node_modules paths in the consumer.
- */
-function consumerManifests(tarball: string, tarballPath: string): { manifest: object; lock: object } {
-  const rootLock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, LockEntry>;
-  };
-  const own = rootLock.packages['']!;
-  const integrity = `sha512-${createHash('sha512').update(fs.readFileSync(tarballPath)).digest('base64')}`;
-  const spec = `file:${tarball}`;
-  const packages: Record<string, LockEntry> = {
-    '': { name: 'consumer', dependencies: { graphserve: spec } },
-    'node_modules/graphserve': {
-      version: own.version,
-      resolved: spec,
-      integrity,
-      hasInstallScript: true,
-      dependencies: manifestOf(ROOT).dependencies,
-      bin: manifestOf(ROOT).bin,
-    },
-  };
-  for (const [key, entry] of Object.entries(rootLock.packages)) {
-    if (key !== '' && !entry.dev && !entry.devOptional) packages[key] = entry;
-  }
-  // npm 11 runs a dependency's install script only when the project allows it; allow graphserve's,
-  // so that scripts/install.js itself is shown to pick the prebuild instead of compiling.
-  const manifest = {
-    name: 'consumer',
-    private: true,
-    dependencies: { graphserve: spec },
-    allowScripts: { graphserve: true },
-  };
-  return { manifest, lock: { name: 'consumer', lockfileVersion: 3, requires: true, packages } };
-}
-
-/** Resolves with the URL the server prints once it listens; rejects if it exits or stays silent. */
-function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no 'listening on' line in ${timeoutMs} ms:\n${output}`)),
-      timeoutMs,
-    );
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`graphserve exited ${code} before listening:\n${output}`));
-    });
-  });
-}
+import { IRIS, ROOT, SUPPORTED, cleanEnv, compileAndRunExample, listeningUrl, packAndInstall } from './pack-support';
 
 (SUPPORTED ? describe : describe.skip)('npm pack → offline install → graphserve serve', () => {
   let tmp: string;
   let server: ChildProcess | undefined;
+  /** The empty project the tarball was installed into, npm's output, and the bin folder without build tools. */
+  let consumer: string;
+  let installOutput: string;
+  let bin: string;
 
-  beforeAll(() => {
+  // Packed and installed once for the tests below (packing builds dist/ and the prebuild: the slow part).
+  beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'graphserve-pack-'));
-  });
+    ({ consumer, installOutput, bin } = await packAndInstall(tmp));
+  }, 420_000);
 
   afterAll(() => {
     if (server && server.exitCode === null) server.kill('SIGKILL');
@@ -157,26 +36,9 @@ function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
   });
 
   it('installs from the tarball without build tools and serves iris', async () => {
-    const packDir = path.join(tmp, 'pack');
-    fs.mkdirSync(packDir);
-    await run('npm', ['pack', '--pack-destination', packDir], { cwd: ROOT, env: cleanEnv(), timeoutMs: 240_000 });
-    const tarball = fs.readdirSync(packDir).find((f) => f.endsWith('.tgz'));
-    expect(tarball).toBeDefined();
     // postpack removed the prebuild it made, so it cannot shadow a later local build.
     expect(fs.existsSync(path.join(ROOT, 'prebuilds', 'linux-x64', '.from-local-build'))).toBe(false);
-
-    const consumer = path.join(tmp, 'consumer');
-    fs.mkdirSync(consumer);
-    const { manifest, lock } = consumerManifests(`../pack/${tarball!}`, path.join(packDir, tarball!));
-    fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify(manifest));
-    fs.writeFileSync(path.join(consumer, 'package-lock.json'), JSON.stringify(lock));
-    const bin = minimalBin(path.join(tmp, 'bin'));
-    const install = await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--foreground-scripts'], {
-      cwd: consumer,
-      env: cleanEnv({ PATH: bin }),
-      timeoutMs: 180_000,
-    });
-    expect(install.output).toContain('using the prebuilt addon');
+    expect(installOutput).toContain('using the prebuilt addon');
 
     const installed = path.join(consumer, 'node_modules', 'graphserve');
     for (const file of ['graphserve.node', 'libonnxruntime.so.1']) {
@@ -217,6 +79,26 @@ function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 420_000);
+
+  it.each(['module', 'commonjs'])(
+    "runs the README's library examples (examples/library.ts) compiled strict as %s against the installed package",
+    async (type) => {
+      const out = await compileAndRunExample(consumer, type as 'module' | 'commonjs', bin);
+      const results = JSON.parse(out.trim().split('\n').pop()!) as Record<string, Record<string, unknown>>;
+      expect(results['multiplier']).toMatchObject({ model_name: 'triple', outputs: [3, 6, 15] });
+      const onnx = results['onnx']!;
+      expect(onnx['plain']).toMatchObject({ model_name: 'iris', outputs: { label: [0, 2] } });
+      expect(onnx['labelled']).toMatchObject({ model_name: 'named', outputs: { label: ['setosa', 'virginica'] } });
+      expect(onnx['metadata']).toMatchObject({
+        name: 'iris',
+        platform: 'onnxruntime_onnx',
+        inputs: [{ datatype: 'FP32' }],
+      });
+      expect(results['flow']).toEqual({ model: 'VotingEnsemble', total: 9 }); // (2+4)/2 × (1+2)
+      expect(results['engine']).toMatchObject({ inputs: ['input'] });
+    },
+    120_000,
+  );
 });
 
 /** Resolves when `child` and everything holding its output pipes (the server it launched) have exited. */

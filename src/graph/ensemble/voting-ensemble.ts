@@ -140,7 +140,35 @@ export class VotingEnsemble extends BaseRouter {
     const body = isPlainObject(event.body) ? event.body : {};
     const id = typeof body.id === 'string' && body.id ? body.id : event.id;
     const timestamp = op === 'explain' ? undefined : formatTimestamp(started);
-    return this.postprocess(buildEnvelope({ id, name: this.name, version: this.version, outputs }, timestamp));
+    const response = await this.postprocess(
+      buildEnvelope({ id, name: this.name, version: this.version, outputs }, timestamp),
+    );
+    this.trackVote(body, op, id, started, response);
+    return response;
+  }
+
+  /**
+   * With tracking on, the ensemble's own record (MLRun: one per child, which the children push, plus one for
+   * the vote, whose request id is the response's). A monitor failure never fails the request.
+   */
+  private trackVote(body: Record<string, unknown>, op: string, id: string, started: number, response: unknown): void {
+    const monitor = this.context.monitor;
+    if (!monitor) return;
+    try {
+      monitor({
+        model: this.name,
+        version: this.version ?? '',
+        op,
+        id,
+        when: formatTimestamp(started),
+        microsec: Math.round((nowMillis() - started) * 1000),
+        inputs: body.inputs,
+        outputs: isRecord(response) ? response.outputs : undefined,
+        metrics: {},
+      });
+    } catch (err) {
+      this.context.logger.warn(`tracking failed for ensemble ${this.name}`, { error: String(err) });
+    }
   }
 
   /** A child's predictions: its `outputs` (model servers), or its result itself when that is a list (handlers, do()). */

@@ -24,7 +24,9 @@ import { flowToDot } from './plot';
 import type { FlowSpec } from './spec';
 import { buildNode, type Lifecycle, type RunEvent } from './task';
 import type { FlowDict, FlowEngine } from './types';
-import { nextSteps, startSteps } from './validate';
+import { nextSteps } from './validate';
+import { ALL_FUNCTIONS, functionPart, streamPathOf } from './functions';
+import type { FlowBuildOptions, StepFailure } from './stream-queue';
 import type { Namespace } from '../../step/registry';
 import type { GraphStep } from '../../step/step';
 
@@ -44,6 +46,8 @@ interface Reply {
   settled: boolean;
   resolve(body: unknown): void;
   reject(err: unknown): void;
+  /** runToEnd: every unhandled error of the event, even after the response. */
+  failures?: unknown[];
 }
 
 export class FlowRunner implements GraphStep {
@@ -59,7 +63,23 @@ export class FlowRunner implements GraphStep {
     private readonly context: ServingContext,
     /** The serialized graph this runner was built from (its picture). */
     readonly dict: FlowDict,
+    private readonly onStepError?: (failure: StepFailure) => void,
   ) {}
+
+  /**
+   * Runs one event and resolves when every path of it has ended in this function (its steps, and its
+   * publishes to stream queues), to the response body (or `{id}` without a responder); rejects with the first
+   * unhandled error, even one after the response. What a stream consumer acknowledges after.
+   */
+  async runToEnd(event: Event): Promise<unknown> {
+    if (this.engine === 'sync') return this.runSync(event);
+    let body: unknown = { id: event.id };
+    const failures: unknown[] = [];
+    const reply: Reply = { settled: false, resolve: (out) => (body = out), reject: () => undefined, failures };
+    await this.runAsync(event, reply);
+    if (failures.length > 0) throw failures[0];
+    return body;
+  }
 
   async doEvent(event: Event): Promise<unknown> {
     if (this.engine === 'sync') return this.runSync(event);
@@ -130,6 +150,7 @@ export class FlowRunner implements GraphStep {
     try {
       out = await node.run(event);
     } catch (err) {
+      this.reportFailure(node, event, err);
       if (node.onError) dispatch(node.onError, { ...event, origin_state: node.name, error: err });
       else this.fail(node, err, reply);
       return;
@@ -142,8 +163,21 @@ export class FlowRunner implements GraphStep {
     node.next.forEach((next, i) => dispatch(next, i === 0 ? out : cloneEvent(out)));
   }
 
+  /** Hands a step failure to the error stream (never throws). */
+  private reportFailure(node: RuntimeNode, event: Event, error: unknown): void {
+    try {
+      this.onStepError?.({ step: node.name, error, eventId: event.id, body: event.body });
+    } catch {
+      // The error stream is a side output: its failures never change the event's outcome.
+    }
+  }
+
   /** An unhandled error: the response if it is still open, else logged and kept for whenSettled(). */
   private fail(node: RuntimeNode, err: unknown, reply: Reply | undefined): void {
+    if (reply?.failures) {
+      reply.failures.push(err);
+      return;
+    }
     if (reply && !reply.settled) return this.settle(reply, err);
     this.context.logger.error(`flow step ${node.name} failed: ${toGraphServeError(err).message}`, { step: node.name });
     this.errors.push(err);
@@ -158,6 +192,7 @@ export class FlowRunner implements GraphStep {
       try {
         out = await node.run(current);
       } catch (err) {
+        this.reportFailure(node, current, err);
         if (!node.onError) throw err;
         current = { ...current, origin_state: node.name, error: err };
         node = node.onError;
@@ -172,11 +207,21 @@ export class FlowRunner implements GraphStep {
   }
 }
 
-/** Builds every step (in insertion order, running their postInit) and links them. */
-export async function buildFlowRunner(flow: FlowSpec, namespace: Namespace, context: ServingContext) {
+/**
+ * Builds every step of the current function's part (in insertion order, running their postInit) and links
+ * them (./functions.ts).
+ */
+export async function buildFlowRunner(
+  flow: FlowSpec,
+  namespace: Namespace,
+  context: ServingContext,
+  options: FlowBuildOptions = {},
+) {
+  const part = functionPart(flow, options.currentFunction ?? ALL_FUNCTIONS);
+  const local = [...flow.steps.values()].filter((step) => part.local.has(step.name));
   const nodes = new Map<string, RuntimeNode>();
-  for (const step of flow.steps.values()) {
-    const built = await buildNode(step, namespace, context);
+  for (const step of local) {
+    const built = await buildNode(step, namespace, context, options);
     nodes.set(step.name, {
       name: step.name,
       run: built.run,
@@ -186,17 +231,19 @@ export async function buildFlowRunner(flow: FlowSpec, namespace: Namespace, cont
       object: built.object,
     });
   }
-  const hasResponder = [...flow.steps.values()].some((s) => s.responder && s.kind !== 'error_step');
+  const hasResponder = local.some((s) => s.responder && s.kind !== 'error_step');
   const next = nextSteps(flow);
-  for (const step of flow.steps.values()) {
+  for (const step of local) {
     const node = nodes.get(step.name)!;
-    node.next = next.get(step.name)!.map((name) => nodes.get(name)!);
+    // A stream queue's next steps run in the function that consumes it.
+    const after = streamPathOf(step) && options.currentFunction !== ALL_FUNCTIONS ? [] : next.get(step.name)!;
+    node.next = after.filter((name) => nodes.has(name)).map((name) => nodes.get(name)!);
     const isError = step.kind === 'error_step';
     const handler = step.onError ?? (isError ? undefined : flow.onError);
     node.onError = handler === undefined ? undefined : nodes.get(handler);
     // MLRun PR #8331: an error handler responds only in a graph that has a responder (else requests hang).
     node.responds = step.responder || (isError && hasResponder && node.next.length === 0);
   }
-  const starts = startSteps(flow).map((step) => nodes.get(step.name)!);
-  return new FlowRunner(flow.engine, starts, nodes, hasResponder, context, flow.toDict());
+  const starts = part.starts.map((step) => nodes.get(step.name)!);
+  return new FlowRunner(flow.engine, starts, nodes, hasResponder, context, flow.toDict(), options.onStepError);
 }

@@ -14,7 +14,9 @@
  * - an error handler responds only in a graph that has a responder (MLRun PR #8331), and an async
  *   event that ends without reaching the responder fails with a GraphError instead of hanging;
  * - in the sync engine the responder's output is the response when there is one (MLRun ignores it);
- * - queues are in-process pass-throughs whatever their `path`; the step after one needs no `function`.
+ * - a queue with a stream `path` (kafka://, redis://) ends one function's part of the graph: the steps
+ *   after it name their `function` and run in the process that consumes it (./functions.ts); in the mock
+ *   (currentFunction '*') every queue passes events through.
  */
 import { GraphError } from '../../errors';
 import type { ServingContext } from '../../step/context';
@@ -23,6 +25,8 @@ import { flowToDot, renderSvg } from './plot';
 import type { FlowDict, FlowStepDict, FlowStepSpec } from './types';
 import { FLOW_DEFAULTS, type FlowEngine, type FlowOptions, type FlowStepKind } from './types';
 import { validateFlow } from './validate';
+import { ALL_FUNCTIONS, checkPart, functionPart } from './functions';
+import type { FlowBuildOptions } from './stream-queue';
 import type { Namespace } from '../../step/registry';
 import { BaseRouter } from '../router';
 import { specToDict, type StepSpec } from '../../step/step';
@@ -227,10 +231,15 @@ export class FlowSpec {
     return renderSvg(this.plot());
   }
 
-  /** Validates the graph (GraphError on a problem), builds every step and runs their postInit. */
-  async build(namespace: Namespace, context: ServingContext): Promise<FlowRunner> {
+  /**
+   * Validates the graph (GraphError on a problem), builds the steps of `options.currentFunction`'s part
+   * (default '*': every step; see ./functions.ts) and runs their postInit.
+   */
+  async build(namespace: Namespace, context: ServingContext, options: FlowBuildOptions = {}): Promise<FlowRunner> {
     validateFlow(this);
-    return buildFlowRunner(this, namespace, context);
+    const current = options.currentFunction ?? ALL_FUNCTIONS;
+    checkPart(this, functionPart(this, current), current);
+    return buildFlowRunner(this, namespace, context, options);
   }
 
   private createStep(input: StepInput, spec: StepSpec): FlowStep {

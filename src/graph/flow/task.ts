@@ -3,7 +3,8 @@
  * this order of preference: the method named by `handler`, `doEvent(event)` (the whole event; the
  * class applies its own inputPath/resultPath, as V2ModelServer does), or `do(body)`; or, without a
  * class, the `handler` function (a function, or a name looked up in the namespace). Handlers may be
- * async. Routers get the body at `inputPath`; queues pass events through (one process).
+ * async. Routers get the body at `inputPath`; queues pass events through, or publish them to their stream
+ * (./stream-queue.ts).
  */
 import { GraphError } from '../../errors';
 import type { Event } from '../../event';
@@ -13,6 +14,7 @@ import { getIn, isPlainObject, updateIn } from '../../step/paths';
 import { resolveClass, type Namespace } from '../../step/registry';
 import { classArgsOf, constructorArgs, type GraphStep, type StepSpec } from '../../step/step';
 import { instanceOf } from '../../step/instance';
+import { queueNode, type FlowBuildOptions } from './stream-queue';
 
 /** What the runner calls for one step. Resolves to the event to pass on, or undefined to end the path. */
 export type RunEvent = (event: Event) => Promise<Event | undefined>;
@@ -110,10 +112,15 @@ async function routerNode(step: FlowStep, namespace: Namespace, context: Serving
 }
 
 /** Builds one step of a flow. Class steps run their postInit here (routers: inside their build). */
-export async function buildNode(step: FlowStep, namespace: Namespace, context: ServingContext): Promise<BuiltNode> {
+export async function buildNode(
+  step: FlowStep,
+  namespace: Namespace,
+  context: ServingContext,
+  options: FlowBuildOptions = {},
+): Promise<BuiltNode> {
   const { spec, name } = step;
   if (step.kind === 'router') return routerNode(step, namespace, context);
-  if (step.kind === 'queue') return { run: async (event) => event };
+  if (step.kind === 'queue') return queueNode(step, options);
   if (spec.className === undefined) return { run: bodyRunner(handlerFunction(spec, namespace, name), spec, context) };
   const object = construct(spec, name, namespace, context);
   const run = classRunner(object, spec, name, context);

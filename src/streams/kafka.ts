@@ -1,0 +1,201 @@
+/**
+ * Kafka through @platformatic/kafka (a pure-JS client). The producer creates its topic when it is missing
+ * (partitions = `shards`, retention.ms from `retentionInHours`) and publishes with acks from every in-sync
+ * replica; messages are keyed, so one key stays in one partition, in order. The consumer joins the group,
+ * starts from the group's committed offsets (the earliest for a new group, so nothing published before it
+ * joined is missed), and commits, per partition, the offset after the last message the Dispatcher finished.
+ *
+ * The client is an ES module, which Node (>= 20.19) loads with require; ./pool.ts loads this file only when a
+ * Kafka URL is used.
+ */
+import {
+  Admin,
+  Consumer,
+  Producer,
+  ProduceAcks,
+  stringDeserializers,
+  stringSerializers,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import { StreamUnavailableError } from '../errors';
+import { Dispatcher } from './delivery';
+import type { StreamAddress } from './url';
+import {
+  kDefaultStreamOptions,
+  type ConsumerOptions,
+  type InMessage,
+  type MessageHandler,
+  type OutMessage,
+  type StreamConsumer,
+  type StreamOptions,
+  type StreamProducer,
+} from './types';
+
+type KafkaMessage = Message<string, Buffer, string, string>;
+
+/** The client options every Kafka client of an address shares: brokers, TLS, SASL, timeouts. */
+function clientOptions(address: StreamAddress, clientId: string) {
+  const timeout = kDefaultStreamOptions.connectTimeoutMs;
+  return {
+    clientId,
+    bootstrapBrokers: address.brokers,
+    connectTimeout: timeout,
+    timeout,
+    retries: 3,
+    retryDelay: kDefaultStreamOptions.retryMinMs * 2,
+    ...(address.tls ? { tls: {} } : {}),
+    ...(address.sasl
+      ? {
+          sasl: {
+            mechanism: address.sasl.toUpperCase() as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512',
+            username: address.username,
+            password: address.password,
+          },
+        }
+      : {}),
+  };
+}
+
+function unavailable(address: StreamAddress, what: string, err: unknown): StreamUnavailableError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new StreamUnavailableError(`kafka ${address.display}: ${what} failed: ${reason}`, { cause: err });
+}
+
+/** Creates the topic unless it exists (another process may create it at the same time). */
+async function ensureTopic(address: StreamAddress, options: StreamOptions): Promise<void> {
+  const admin = new Admin(clientOptions(address, 'graphserve-admin'));
+  try {
+    if ((await admin.listTopics()).includes(address.name)) return;
+    const hours = options.retentionInHours ?? kDefaultStreamOptions.retentionInHours;
+    const configs = hours > 0 ? [{ name: 'retention.ms', value: String(Math.round(hours * 3_600_000)) }] : [];
+    const partitions = options.shards ?? kDefaultStreamOptions.shards;
+    await admin.createTopics({ topics: [address.name], partitions, replicas: 1, configs }).catch(async (err) => {
+      if (!(await admin.listTopics()).includes(address.name)) throw err;
+    });
+  } catch (err) {
+    throw unavailable(address, 'creating the topic', err);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
+export class KafkaProducer implements StreamProducer {
+  private readonly producer: Producer<string, string, string, string>;
+
+  constructor(
+    readonly address: StreamAddress,
+    private readonly options: StreamOptions = {},
+  ) {
+    this.producer = new Producer({
+      ...clientOptions(address, 'graphserve-producer'),
+      serializers: stringSerializers,
+      acks: ProduceAcks.ALL,
+    });
+  }
+
+  start(): Promise<void> {
+    return ensureTopic(this.address, this.options);
+  }
+
+  async publish(messages: readonly OutMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const topic = this.address.name;
+    try {
+      await this.producer.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value })) });
+    } catch (err) {
+      throw unavailable(this.address, 'publishing', err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close().catch(() => undefined);
+  }
+}
+
+export class KafkaConsumer implements StreamConsumer {
+  private readonly consumer: Consumer<string, Buffer, string, string>;
+  private stream: MessagesStream<string, Buffer, string, string> | undefined;
+  private dispatcher: Dispatcher | undefined;
+  private brokerError: Error | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly address: StreamAddress,
+    private readonly options: ConsumerOptions & StreamOptions,
+    private readonly onError: (message: string) => void,
+  ) {
+    this.consumer = new Consumer({
+      ...clientOptions(address, `graphserve-${options.group}`),
+      groupId: options.group,
+      deserializers: { ...stringDeserializers, value: (data?: Buffer) => data ?? Buffer.alloc(0) },
+    });
+  }
+
+  async start(handler: MessageHandler): Promise<void> {
+    await ensureTopic(this.address, this.options);
+    const maxInFlight = this.options.maxInFlight ?? kDefaultStreamOptions.maxInFlight;
+    this.dispatcher = new Dispatcher(handler, (done) => this.commit(done), {
+      maxInFlight,
+      onRetry: (m, err, attempt) =>
+        this.onError(`kafka ${this.address.display} ${m.shard}@${m.position} attempt ${attempt}: ${String(err)}`),
+    });
+    try {
+      this.stream = await this.consumer.consume({
+        topics: [this.address.name],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: false,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        maxWaitTime: 200,
+        highWaterMark: maxInFlight,
+      });
+    } catch (err) {
+      throw unavailable(this.address, 'joining the consumer group', err);
+    }
+    this.stream.on('error', (err: Error) => {
+      this.brokerError = err;
+      this.onError(`kafka ${this.address.display}: ${err.message}`);
+    });
+    this.stream.on('fetch', () => (this.brokerError = undefined));
+    this.stream.on('data', (message: KafkaMessage) => this.take(message));
+  }
+
+  isHealthy(): boolean {
+    return !this.stopped && this.brokerError === undefined && !(this.dispatcher?.failing ?? false);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stream?.pause();
+    await this.dispatcher?.drain();
+    await this.stream?.close().catch(() => undefined);
+    await this.consumer.close().catch(() => undefined);
+  }
+
+  /** Hands one message to the dispatcher; pauses the stream while the dispatcher is full. */
+  private take(message: KafkaMessage): void {
+    const dispatcher = this.dispatcher!;
+    dispatcher.push({
+      key: message.key || undefined,
+      value: message.value,
+      shard: String(message.partition),
+      position: String(message.offset),
+      raw: message,
+    });
+    if (dispatcher.pending >= (this.options.maxInFlight ?? kDefaultStreamOptions.maxInFlight)) {
+      this.stream!.pause();
+      void dispatcher.capacity().then(() => {
+        if (!this.stopped) this.stream!.resume();
+      });
+    }
+  }
+
+  /** Commits the offset after the last of `done` (finished in order, one partition). */
+  private async commit(done: InMessage[]): Promise<void> {
+    const last = done[done.length - 1]!.raw as KafkaMessage;
+    await last.commit();
+  }
+}
