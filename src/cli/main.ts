@@ -35,6 +35,8 @@ import {
   type ServeFlags,
 } from './serve-options';
 import { withGrpc } from './grpc-server';
+import { applySettingsFile } from './config-file';
+import { checkPortFree } from './port-check';
 import { stopOnSignals } from './shutdown';
 import { buildSpecServer } from './spec-server';
 
@@ -51,6 +53,7 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   }
   // One model's stray rejection or timer throw is logged and counted, never the end of the others.
   guardProcess(lines);
+  await checkPortFree(flags.host, flags.port);
   if (specFile === undefined && (flags.function !== undefined || flags.source !== undefined)) {
     throw new InvalidArgumentError('--function and --source need a graph spec file');
   }
@@ -84,7 +87,7 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   const running = await serve(graphServer, { ...httpOptionsOf(flags), loggerInstance: log, accessLog });
   const servers = await withGrpc(running, graphServer, grpcOptionsOf(flags));
   stopOnSignals(servers, () => (specFile ? graphServer.close() : disposeModels(graphServer)), lines);
-  log.info({ address: running.address, version: SERVER_VERSION }, `listening on ${running.address}`);
+  log.info({ version: SERVER_VERSION }, `listening on ${running.address}`);
   if (servers.grpc) log.info({ grpcAddress: servers.grpc.address }, `gRPC listening on ${servers.grpc.address}`);
 }
 
@@ -96,7 +99,9 @@ export function buildProgram(): Command {
     .command('serve')
     .description('serve a model repository folder, or a graph spec file (JSON/YAML), over HTTP')
     .argument('[spec]', 'graph spec file (JSON or YAML) to serve instead of a model repository');
-  addServeOptions(serveCommand).action((specFile: string | undefined, flags: ServeFlags) => runServe(specFile, flags));
+  addServeOptions(serveCommand)
+    .hook('preAction', (command) => applySettingsFile(command))
+    .action((specFile: string | undefined, flags: ServeFlags) => runServe(specFile, flags));
   return program;
 }
 

@@ -20,6 +20,7 @@ import {
 } from '../graph/repository/model-registry';
 import { RepositoryRouter } from '../graph/repository/repository-router';
 import { GraphServer, type GraphServerOptions } from '../graph-server/graph-server';
+import { requireUserModule } from './user-module';
 
 /** Receives the CLI's report lines (stdout in the CLI). */
 export type Print = (line: string) => void;
@@ -62,8 +63,7 @@ interface ModelStep extends GraphStep {
 /** Loads the user module and returns its exports as a namespace (a default export's keys included). */
 export function loadNamespace(file: string | undefined): Namespace {
   if (!file) return {};
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exported = require(resolve(file)) as Record<string, unknown>;
+  const exported = requireUserModule(file);
   const fallback = exported['default'];
   const extra = fallback !== null && typeof fallback === 'object' ? (fallback as Record<string, unknown>) : {};
   return { ...extra, ...exported };

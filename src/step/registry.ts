@@ -22,6 +22,12 @@ export function registeredClass(name: string): StepClass | undefined {
   return registry.get(name);
 }
 
+/** The class names a reference may use: the namespace's classes, then the registry's, sorted, each once. */
+export function knownClasses(namespace: Namespace = {}): string[] {
+  const own = Object.keys(namespace).filter((key) => typeof namespace[key] === 'function');
+  return [...new Set([...own, ...registry.keys()])].sort();
+}
+
 /**
  * Resolves a class reference. `fallback` is used when `ref` is undefined. Throws InvalidOptionError
  * when a name is found neither in the namespace nor in the registry, or is not a class.
@@ -39,7 +45,11 @@ export function resolveClass(
   }
   const name = ref.startsWith('*') ? ref.slice(1) : ref;
   const found = Object.prototype.hasOwnProperty.call(namespace, name) ? namespace[name] : registry.get(name);
-  if (found === undefined) throw new InvalidOptionError(`class ${name} was not found in the namespace or registry`);
+  if (found === undefined) {
+    throw new InvalidOptionError(
+      `class ${name} was not found in the namespace or registry; known classes: ${knownClasses(namespace).join(', ')}`,
+    );
+  }
   if (typeof found !== 'function') throw new InvalidOptionError(`${name} in the namespace is not a class`);
   return found as StepClass;
 }

@@ -1,0 +1,146 @@
+/**
+ * Operating `graphserve serve` in a child process: --version, text logs, the access log, the settings
+ * file (--config) and its precedence (command line > environment > file > defaults), CORS, and the CLI
+ * errors that say where the problem is: a --module that fails to load (file and line), a port in use
+ * (before any model loads), a settings file with several mistakes (all of them).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileSources, listeningUrl, ROOT, startCli, stopCli, writeUserRepo, type CliChild } from './cli-child';
+
+let build: string;
+let root: string;
+let repo: { dir: string; module: string };
+const running: CliChild[] = [];
+
+const ECHO = `class Echo extends V2ModelServer {
+  load() {}
+  predict(request) { return { echoed: request.inputs }; }
+}`;
+
+function start(args: string[], env: Record<string, string> = {}): CliChild {
+  const cli = startCli(build, args, env);
+  running.push(cli);
+  return cli;
+}
+
+/** Writes `settings` as a settings file; returns its path. */
+function settingsFile(name: string, settings: unknown): string {
+  const file = join(root, name);
+  writeFileSync(file, JSON.stringify(settings));
+  return file;
+}
+
+beforeAll(() => {
+  build = compileSources('operating');
+  root = mkdtempSync(join(tmpdir(), 'gs-operating-'));
+  repo = writeUserRepo(build, root, ECHO, { echo: 'Echo' });
+}, 120_000);
+
+afterAll(() => running.forEach(stopCli));
+
+describe('graphserve --version', () => {
+  it.each(['--version', '-V'])('%s prints the package version', (flag) => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const out = execFileSync(process.execPath, [join(build, 'src', 'cli', 'main.js'), flag], { encoding: 'utf8' });
+    expect(out.trim()).toBe(version);
+  });
+});
+
+describe('a settings file (--config)', () => {
+  it('sets the log format, the access log, CORS and readiness, as flags would', async () => {
+    const accessLog = join(root, 'logs', 'access.log');
+    const config = settingsFile('settings.json', {
+      modelRepository: repo.dir,
+      module: repo.module,
+      logFormat: 'text',
+      accessLog,
+      corsOrigin: 'http://app.example',
+      strictReadiness: false,
+    });
+    const cli = start(['--config', config]);
+    const url = await listeningUrl(cli);
+    expect(cli.output.text).toMatch(/^\S+Z INFO listening on http:\/\/127\.0\.0\.1:\d+ version=\d+\.\d+\.\d+/m);
+    expect(cli.output.text).toMatch(/^\S+Z INFO model echo: ready \(Echo\)$/m);
+    const res = await fetch(`${url}/v2/models/echo/infer`, {
+      method: 'POST',
+      headers: { origin: 'http://app.example', 'x-request-id': 'op-1' },
+      body: '{"inputs": [1, 2]}',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://app.example');
+    expect((await fetch(`${url}/v2/models/nope/infer`, { method: 'POST', body: '{}' })).status).toBe(404);
+    const lines = readFileSync(accessLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as object);
+    expect(lines).toEqual([
+      expect.objectContaining({ reqId: 'op-1', method: 'POST', path: '/v2/models/echo/infer', model: 'echo' }),
+      expect.objectContaining({ status: 404, code: 'GS_MODEL_NOT_FOUND', model: 'nope' }),
+    ]);
+    expect(lines[0]).toMatchObject({ status: 200, code: null, responseTimeMs: expect.any(Number) });
+  });
+
+  it('gives way to the environment, and the environment to the command line', async () => {
+    const config = settingsFile('text.json', { modelRepository: repo.dir, module: repo.module, logFormat: 'text' });
+    const fromEnv = start(['--config', config], { GRAPHSERVE_LOG_FORMAT: 'json' });
+    await listeningUrl(fromEnv);
+    expect(fromEnv.output.text).toMatch(/^\{"level":30,.*"msg":"listening on http:/m);
+    const fromFlag = start(['--config', config, '--log-format', 'text'], { GRAPHSERVE_LOG_FORMAT: 'json' });
+    await listeningUrl(fromFlag);
+    expect(fromFlag.output.text).toMatch(/^\S+Z INFO listening on http:/m);
+  });
+
+  it('with three mistakes: reports all three and exits 1', async () => {
+    const config = settingsFile('bad.json', {
+      modelRepository: repo.dir,
+      requestTimeout: -1,
+      logLevel: 'loud',
+      strictReadines: false,
+    });
+    const cli = start(['--config', config]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output.text).toContain(`settings file ${config}: `);
+    expect(cli.output.text).toContain('requestTimeout: request timeout must be a number of seconds >= 0');
+    expect(cli.output.text).toContain(
+      'logLevel: must be one of fatal, error, warn, info, debug, trace, silent, not loud',
+    );
+    expect(cli.output.text).toContain('strictReadines: not a setting');
+  });
+});
+
+describe('errors that say where the problem is', () => {
+  it('a --module with a syntax error: names the file and the line', async () => {
+    const module = join(root, 'broken.js');
+    writeFileSync(module, 'class Echo {\n  predict() {}\n  oops oops\n}\nmodule.exports = { Echo };\n');
+    const cli = start(['--model-repository', repo.dir, '--module', module]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output.text).toContain(`cannot load --module ${module}:3: SyntaxError: `);
+    expect(cli.output.text).not.toMatch(/model echo/);
+  });
+
+  it('a --module that throws while it loads: names the file, the line and the error', async () => {
+    const module = join(root, 'throws.js');
+    writeFileSync(module, 'const x = 1;\n\nthrow new Error(`no database at ${x}`);\n');
+    const cli = start(['--model-repository', repo.dir, '--module', module]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output.text).toContain(`cannot load --module ${module}:3:7: Error: no database at 1`);
+  });
+
+  it('a port in use: reported before any model loads', async () => {
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const cli = start(['--model-repository', repo.dir, '--module', repo.module], { GRAPHSERVE_PORT: String(port) });
+      expect(await cli.exited).toBe(1);
+      expect(cli.output.text).toContain(`port ${port} on 127.0.0.1 is in use by another process; nothing was loaded`);
+      expect(cli.output.text).not.toMatch(/model echo/);
+    } finally {
+      holder.close();
+    }
+  });
+});
