@@ -16,6 +16,7 @@ const BUILD = join(ROOT, '.cache', 'conformance-test-build');
 const ADDON = join(ROOT, 'build', 'Release', 'graphserve.node');
 const SCRIPT = join(__dirname, 'tritonclient_conformance.py');
 const GRPC_SCRIPT = join(__dirname, 'tritonclient_grpc_conformance.py');
+const REPOSITORY_SCRIPT = join(__dirname, 'tritonclient_repository.py');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'models');
 
 const TIMEOUTS = {
@@ -83,6 +84,23 @@ const GRPC_CALLS = [
   'grpc stream_infer iris x8 with ids, and an unknown model',
   'grpc infer unknown model NOT_FOUND',
   'grpc infer iris wrong datatype INVALID_ARGUMENT',
+];
+
+/**
+ * The calls tritonclient_repository.py makes, over gRPC and HTTP, against a second server on the same folder in
+ * explicit model-control mode (--load-model iris): Triton's repository, configuration and statistics extensions.
+ */
+const REPOSITORY_CALLS = [
+  'grpc get_model_repository_index (explicit)',
+  'grpc load_model ppocr-cls, then infer',
+  'grpc get_model_config iris',
+  'grpc get_inference_statistics iris',
+  'grpc load_model iris with a config override',
+  'grpc unload_model ppocr-cls',
+  'grpc load_model unknown NOT_FOUND',
+  'http get_model_repository_index (explicit)',
+  'http load_model and unload_model ppocr-cls',
+  'http get_model_config and get_inference_statistics iris',
 ];
 
 interface CallResult {
@@ -154,6 +172,33 @@ let server: ChildProcess;
 const output = { text: '' };
 let results: CallResult[] = [];
 let grpcResults: CallResult[] = [];
+let explicit: ChildProcess;
+const explicitOutput = { text: '' };
+let repositoryResults: CallResult[] = [];
+
+/** The compiled CLI with `args`, its stdout and stderr collected in `into`. */
+function spawnServer(args: string[], into: { text: string }): ChildProcess {
+  const child = spawn(process.execPath, [join(BUILD, 'src', 'cli', 'main.js'), ...args], {
+    env: { ...process.env, GRAPHSERVE_ADDON: ADDON },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (into.text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (into.text += chunk.toString()));
+  return child;
+}
+
+/** Sends SIGTERM to `child`; resolves with its exit code (rejects after TIMEOUTS.exit). */
+function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no exit within ${TIMEOUTS.exit} ms`)), TIMEOUTS.exit);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+  child.kill('SIGTERM');
+  return exited;
+}
 
 beforeAll(async () => {
   python = await ensurePythonClient();
@@ -168,14 +213,8 @@ beforeAll(
     mkdirSync(repository);
     const models = makeRepository(repository);
     writeFileSync(join(work, 'expectations.json'), JSON.stringify(await buildExpectations(ROOT, models)));
-    const main = join(BUILD, 'src', 'cli', 'main.js');
     const args = ['serve', '--model-repository', repository, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0'];
-    server = spawn(process.execPath, [main, ...args], {
-      env: { ...process.env, GRAPHSERVE_ADDON: ADDON },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout!.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
-    server.stderr!.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+    server = spawnServer(args, output);
     const url = (await waitForLine(server, output, /listening on http:\/\/(127\.0\.0\.1:\d+)/, TIMEOUTS.listen))[1]!;
     const stdout = await run(
       python,
@@ -194,8 +233,33 @@ beforeAll(
   TIMEOUTS.compile + TIMEOUTS.listen + 2 * TIMEOUTS.script + 30_000,
 );
 
+beforeAll(
+  async () => {
+    const args = ['serve', '--model-repository', join(work, 'models'), '--host', '127.0.0.1', '--port', '0'];
+    explicit = spawnServer(
+      [...args, '--grpc-port', '0', '--model-control-mode', 'explicit', '--load-model', 'iris'],
+      explicitOutput,
+    );
+    const http = (
+      await waitForLine(explicit, explicitOutput, /listening on http:\/\/(127\.0\.0\.1:\d+)/, TIMEOUTS.listen)
+    )[1]!;
+    const grpc = (
+      await waitForLine(explicit, explicitOutput, /gRPC listening on (127\.0\.0\.1:\d+)/, TIMEOUTS.listen)
+    )[1]!;
+    const out = await run(
+      python,
+      [REPOSITORY_SCRIPT, '--grpc', grpc, '--http', http, '--expect', join(work, 'expectations.json')],
+      TIMEOUTS.script,
+    );
+    repositoryResults = JSON.parse(out.trim().split('\n').pop()!) as CallResult[];
+  },
+  TIMEOUTS.listen + TIMEOUTS.script + 10_000,
+);
+
 afterAll(() => {
-  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+  for (const child of [server, explicit]) {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -222,14 +286,22 @@ describe('tritonclient.http against graphserve serve', () => {
   });
 
   it('stops the server with SIGTERM, which exits 0', async () => {
-    const exited = new Promise<number | null>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no exit within ${TIMEOUTS.exit} ms`)), TIMEOUTS.exit);
-      server.once('exit', (code) => {
-        clearTimeout(timer);
-        resolve(code);
-      });
-    });
-    server.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stop(server)).toBe(0);
+  });
+});
+
+describe('tritonclient.grpc and .http against graphserve serve --model-control-mode explicit', () => {
+  it('reports exactly the repository calls listed here', () => {
+    expect(repositoryResults.map((r) => r.call)).toEqual(REPOSITORY_CALLS);
+  });
+
+  it.each(REPOSITORY_CALLS)('%s', (call) => {
+    const result = repositoryResults.find((r) => r.call === call);
+    expect(result).toBeDefined();
+    expect(result!.ok ? 'ok' : `FAILED: ${result!.detail}`).toBe('ok');
+  });
+
+  it('stops the explicit-mode server with SIGTERM, which exits 0', async () => {
+    expect(await stop(explicit)).toBe(0);
   });
 });

@@ -93,12 +93,13 @@ describe('gRPC health and metadata', () => {
     expect(meta['inputs']).toEqual([{ name: 'input', datatype: 'FP32', shape: ['-1', '4'] }]);
   });
 
-  it('answers NOT_FOUND for an unknown model or version', async () => {
+  it('answers NOT_FOUND for the metadata of an unknown model; ModelReady false, as Triton', async () => {
     const err = await grpcFailure(client.call('ModelMetadata', { name: 'nope' }));
     expect(err.code).toBe(5); // NOT_FOUND
     expect(err.details).toMatch(/model nope does not exist/);
     expect(err.metadata.get('graphserve-error-code')).toEqual(['GS_MODEL_NOT_FOUND']);
-    expect((await grpcFailure(client.call('ModelReady', { name: 'iris', version: '9' }))).code).toBe(5);
+    await expect(client.call('ModelReady', { name: 'iris', version: '9' })).resolves.toEqual({ ready: false });
+    await expect(client.call('ModelReady', { name: 'nope' })).resolves.toEqual({ ready: false });
   });
 });
 

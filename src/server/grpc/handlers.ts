@@ -10,7 +10,7 @@
  *   RepositoryIndex  POST /v2/repository/index {ready}
  *   RepositoryModelLoad / Unload  POST /v2/repository/models/<m>/load|unload {parameters}
  *
- * Readiness answers false (not an error) where HTTP answers 503; every other failure is the error's gRPC
+ * Readiness answers false (not an error) where HTTP answers 503 or 404; every other failure is the error's gRPC
  * status (./status.ts). ModelStreamInfer is in ./stream.ts.
  */
 import type { ServerUnaryCall, UntypedHandleCall, sendUnaryData } from '@grpc/grpc-js';
@@ -54,9 +54,12 @@ function bodyOf(res: EventResponse): Record<string, unknown> {
   return (res.body ?? {}) as Record<string, unknown>;
 }
 
-/** A readiness answer: 200 true, 503 false, anything else its error. */
+/**
+ * A readiness answer: 200 true; 503 (not ready) and 404 (no such model or version loaded) false, as Triton's
+ * ModelReady answers for a model it does not serve; anything else its error.
+ */
 function readiness(res: EventResponse): boolean {
-  if (res.status === 503) return false;
+  if (res.status === 503 || res.status === 404) return false;
   bodyOf(res);
   return true;
 }

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Drives a graphserve server in explicit model-control mode with tritonclient.grpc and tritonclient.http:
+Triton's model repository (index, load, load with a config override, unload), model configuration and
+statistics extensions, over both protocols.
+
+  python tritonclient_repository.py --grpc 127.0.0.1:8081 --http 127.0.0.1:8080 --expect expectations.json
+
+The server serves the conformance repository with `--model-control-mode explicit --load-model iris`. Prints
+one JSON line on stdout, [{"call", "ok", "detail"}] in call order, and exits 0 once it is printed.
+"""
+
+import argparse
+import json
+import sys
+
+import tritonclient.grpc as grpcclient
+import tritonclient.http as httpclient
+from tritonclient.utils import InferenceServerException
+
+from tritonclient_conformance import TIMEOUT_S, expect, short, to_numpy
+from tritonclient_grpc_conformance import check_result, make_inputs
+
+
+class Repository:
+    def __init__(self, grpc_url, http_url, expectations):
+        self.exp = expectations
+        self.grpc = grpcclient.InferenceServerClient(grpc_url)
+        self.http = httpclient.InferenceServerClient(http_url, connection_timeout=TIMEOUT_S, network_timeout=TIMEOUT_S)
+        self.results = []
+
+    def record(self, call, fn):
+        try:
+            detail = fn()
+            self.results.append({"call": call, "ok": True, "detail": detail or "as expected"})
+        except Exception as e:  # noqa: BLE001 - every failure is a finding to report
+            detail = f"{type(e).__name__}: {e}".replace("\n", " ")
+            self.results.append({"call": call, "ok": False, "detail": detail[:600]})
+
+    def infer_grpc(self, key):
+        sample = self.exp["samples"][key]
+        inputs = {name: to_numpy(t) for name, t in sample["inputs"].items()}
+        datatypes = {name: t["datatype"] for name, t in sample["inputs"].items()}
+        outputs = {name: to_numpy(t) for name, t in sample["outputs"].items()}
+        requested = [grpcclient.InferRequestedOutput(name) for name in outputs]
+        result = self.grpc.infer(sample["model"], make_inputs(inputs, datatypes), outputs=requested)
+        check_result(result, sample["model"], outputs)
+
+    # --- gRPC ----------------------------------------------------------------------------------------------
+
+    def grpc_index(self):
+        index = self.grpc.get_model_repository_index(as_json=True).get("models", [])
+        states = {m["name"]: m.get("state") for m in index}
+        expect(states.get("iris") == "READY", f"iris {states.get('iris')!r}")
+        expect(states.get("ppocr-cls") == "UNAVAILABLE", f"ppocr-cls {states.get('ppocr-cls')!r}")
+        return short(states, 300)
+
+    def grpc_load(self):
+        expect(not self.grpc.is_model_ready("ppocr-cls"), "ppocr-cls ready before its load")
+        self.grpc.load_model("ppocr-cls")
+        expect(self.grpc.is_model_ready("ppocr-cls"), "ppocr-cls not ready after its load")
+        self.infer_grpc("ppocr-cls")
+        return "loaded; its inference matches the reference"
+
+    def grpc_config(self):
+        config = self.grpc.get_model_config("iris", as_json=True)["config"]
+        expect(config.get("name") == "iris", f"name {config.get('name')!r}")
+        expect(config.get("platform") == "onnxruntime_onnx", f"platform {config.get('platform')!r}")
+        inputs = [(i["name"], i["data_type"]) for i in config.get("input", [])]
+        expect(inputs == [("input", "TYPE_FP32")], f"input {inputs}")
+        return short(config, 300)
+
+    def grpc_statistics(self):
+        self.infer_grpc("iris")
+        stats = self.grpc.get_inference_statistics("iris", as_json=True)["model_stats"]
+        expect(len(stats) == 1 and stats[0]["name"] == "iris", f"model_stats {short(stats)}")
+        count = int(stats[0].get("inference_count", 0))
+        success = int(stats[0]["inference_stats"]["success"].get("count", 0))
+        expect(count >= 1 and success >= 1, f"inference_count {count}, success {success}")
+        return f"inference_count {count}, success {success}"
+
+    def grpc_load_override(self):
+        self.grpc.load_model("iris", config=json.dumps({"batching": False}))
+        config = self.grpc.get_model_config("iris", as_json=True)["config"]
+        expect(int(config.get("max_batch_size", 0)) == 0, f"max_batch_size {config.get('max_batch_size')!r}")
+        self.infer_grpc("iris")
+        return "reloaded without batching: max_batch_size 0, inference matches"
+
+    def grpc_unload(self):
+        self.grpc.unload_model("ppocr-cls")
+        expect(not self.grpc.is_model_ready("ppocr-cls"), "ppocr-cls still ready")
+        try:
+            self.infer_grpc("ppocr-cls")
+        except InferenceServerException as e:
+            expect(e.status() == "StatusCode.NOT_FOUND", f"status {e.status()!r}")
+            return f"unloaded; inference answers [{e.status()}]"
+        raise AssertionError("inference on the unloaded model succeeded")
+
+    def grpc_load_unknown(self):
+        try:
+            self.grpc.load_model("nope")
+        except InferenceServerException as e:
+            expect(e.status() == "StatusCode.NOT_FOUND", f"status {e.status()!r}")
+            return f"[{e.status()}] {e.message()}"
+        raise AssertionError("loading a model without a folder succeeded")
+
+    # --- HTTP ----------------------------------------------------------------------------------------------
+
+    def http_index(self):
+        index = self.http.get_model_repository_index()
+        states = {m["name"]: m.get("state") for m in index}
+        expect(states.get("iris") == "READY", f"iris {states.get('iris')!r}")
+        return short(states, 300)
+
+    def http_load_unload(self):
+        self.http.load_model("ppocr-cls")
+        expect(self.http.is_model_ready("ppocr-cls"), "ppocr-cls not ready after its load")
+        self.http.unload_model("ppocr-cls")
+        expect(not self.http.is_model_ready("ppocr-cls"), "ppocr-cls still ready after its unload")
+        return "loaded, ready, unloaded, not ready"
+
+    def http_config_and_statistics(self):
+        config = self.http.get_model_config("iris")
+        expect(config.get("name") == "iris", f"config name {config.get('name')!r}")
+        stats = self.http.get_inference_statistics("iris")["model_stats"]
+        expect(stats[0]["inference_count"] >= 1, f"inference_count {stats[0]['inference_count']}")
+        return f"max_batch_size {config.get('max_batch_size')}, inference_count {stats[0]['inference_count']}"
+
+    def run(self):
+        r = self.record
+        r("grpc get_model_repository_index (explicit)", self.grpc_index)
+        r("grpc load_model ppocr-cls, then infer", self.grpc_load)
+        r("grpc get_model_config iris", self.grpc_config)
+        r("grpc get_inference_statistics iris", self.grpc_statistics)
+        r("grpc load_model iris with a config override", self.grpc_load_override)
+        r("grpc unload_model ppocr-cls", self.grpc_unload)
+        r("grpc load_model unknown NOT_FOUND", self.grpc_load_unknown)
+        r("http get_model_repository_index (explicit)", self.http_index)
+        r("http load_model and unload_model ppocr-cls", self.http_load_unload)
+        r("http get_model_config and get_inference_statistics iris", self.http_config_and_statistics)
+        self.grpc.close()
+        self.http.close()
+        return self.results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--grpc", required=True, help="host:port of the server's gRPC endpoint")
+    parser.add_argument("--http", required=True, help="host:port of the server's HTTP endpoint")
+    parser.add_argument("--expect", required=True, help="the expectations JSON file")
+    args = parser.parse_args()
+    with open(args.expect, encoding="utf-8") as f:
+        expectations = json.load(f)
+    print(json.dumps(Repository(args.grpc, args.http, expectations).run()))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
