@@ -72,9 +72,12 @@ export class RepositoryRouter extends ModelRouter {
   /** Requests in flight and inference outcomes, per route step. */
   readonly counters = new CounterBook();
 
+  readonly #statsPath: string;
+
   constructor(options: RepositoryRouterOptions = {}) {
     super(options);
     this.readyWhenEmpty = options.readyWhenEmpty ?? false;
+    this.#statsPath = `${this.urlPrefix}/stats`;
   }
 
   override isReady(): boolean {
@@ -100,32 +103,29 @@ export class RepositoryRouter extends ModelRouter {
   }
 
   override async doEvent(event: Event): Promise<unknown> {
-    const path = trimSlash(event.path);
-    if (path === REPOSITORY_PREFIX || path.startsWith(`${REPOSITORY_PREFIX}/`))
-      return this.answerRepository(event, path);
-    if (path === `${this.urlPrefix}/stats` && !this.routes.has('stats')) {
-      requireMethod(event, GET_ONLY, 'model statistics');
-      return { model_stats: this.allStats() };
+    // Inference paths pass with two prefix tests and no trimming: this runs for every request.
+    if (event.path.startsWith(REPOSITORY_PREFIX)) {
+      const path = trimSlash(event.path);
+      if (path === REPOSITORY_PREFIX || path.startsWith(`${REPOSITORY_PREFIX}/`)) {
+        return this.answerRepository(event, path);
+      }
+    } else if (event.path.startsWith(this.#statsPath) && trimSlash(event.path) === this.#statsPath) {
+      if (!this.routes.has('stats')) {
+        requireMethod(event, GET_ONLY, 'model statistics');
+        return { model_stats: this.allStats() };
+      }
     }
     return super.doEvent(event);
   }
 
   /** Runs a model's event, counting it; `config` and `stats` GETs are answered here. */
-  protected override async runRoute(event: Event, route: ResolvedRoute): Promise<unknown> {
+  protected override runRoute(event: Event, route: ResolvedRoute): Promise<unknown> {
     const step = this.getRoute(route.model!);
-    if (DESCRIBE_OPS.has(route.subpath)) return this.describe(event, step, route.subpath);
-    const counters = this.counters.of(step);
-    const inference = isInference(event.method, route.subpath);
-    const started = process.hrtime.bigint();
-    let ok = false;
-    counters.enter();
-    try {
-      const result = await step.doEvent({ ...event, path: `/${route.subpath}` });
-      ok = true;
-      return result;
-    } finally {
-      counters.leave(inference, ok, Number(process.hrtime.bigint() - started));
-    }
+    if (DESCRIBE_OPS.has(route.subpath)) return Promise.resolve(this.describe(event, step, route.subpath));
+    // Not async: one promise more than the step's own per request, not an async frame around it.
+    return this.counters
+      .of(step)
+      .follow(isInference(event.method, route.subpath), () => step.doEvent({ ...event, path: `/${route.subpath}` }));
   }
 
   /** A versioned key that is not routed: 404 listing the versions served (and those the policy leaves out). */

@@ -20,18 +20,39 @@ export class RouteCounters {
   lastInference = 0;
   #drained: Array<() => void> = [];
 
-  /** One event has started on the step. */
-  enter(): void {
+  /**
+   * Counts the event `run` starts on the step while it runs; `inference` says whether its outcome and
+   * time count in the statistics. Resolves or rejects as `run`'s promise does.
+   */
+  follow(inference: boolean, run: () => Promise<unknown>): Promise<unknown> {
+    const started = performance.now();
     this.inFlight++;
+    let work: Promise<unknown>;
+    try {
+      work = run();
+    } catch (err) {
+      this.leave(inference, false, started);
+      throw err;
+    }
+    return work.then(
+      (result) => {
+        this.leave(inference, true, started);
+        return result;
+      },
+      (err: unknown) => {
+        this.leave(inference, false, started);
+        throw err;
+      },
+    );
   }
 
-  /** One event has ended; `inference` says whether it counts in the statistics, `ok` how it ended. */
-  leave(inference: boolean, ok: boolean, ns: number): void {
+  /** One event has ended (it started at `started`, performance.now() ms); see follow(). */
+  private leave(inference: boolean, ok: boolean, started: number): void {
     this.inFlight--;
     if (inference) {
       const which = ok ? this.success : this.fail;
       which.count++;
-      which.ns += ns;
+      which.ns += Math.round((performance.now() - started) * 1e6);
       this.lastInference = Date.now();
     }
     if (this.inFlight === 0 && this.#drained.length > 0) {
@@ -41,10 +62,7 @@ export class RouteCounters {
     }
   }
 
-  /**
-   * Resolves true once no event is in flight on the step, or false after `timeoutMs` (0 = no bound is
-   * not offered: every wait has one).
-   */
+  /** Resolves true once no event is in flight on the step, or false after `timeoutMs` (every wait has a bound). */
   drained(timeoutMs: number): Promise<boolean> {
     if (this.inFlight === 0) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
