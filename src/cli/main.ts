@@ -5,6 +5,8 @@
  *   graphserve serve --model-repository DIR [--module FILE] [--host H] [--port P] [--body-limit BYTES]
  *                    [--request-timeout S] [--drain-timeout S] [--headers-timeout S] [--body-timeout S]
  *                    [--keep-alive-timeout S] [--max-connections N] [--no-strict-readiness] [--exit-on-error]
+ *                    [--model-control-mode none|explicit|poll] [--load-model NAME]... [--repository-poll-secs S]
+ *                    [--model-name NAME]   (model control and layouts: see src/graph/repository/model-registry.ts)
  *   graphserve serve GRAPH.yaml [--module FILE] [...]   (a graph spec, JSON or YAML: see src/cli/spec-server.ts)
  *
  * Every option has an environment equivalent: GRAPHSERVE_ and the flag's name in capitals

@@ -13,6 +13,8 @@ beforeAll(async () => {
     'iris/model-settings.json': JSON.stringify({ batching: { maxBatchSize: 8, maxQueueDelayMicros: 100 } }),
     'corrupt/model.onnx': Buffer.from('not an onnx model'),
     'other/model.onnx': IRIS_FILE,
+    'zz-folder/model.onnx': IRIS_FILE,
+    'zz-folder/model-settings.json': '{"name": "fancy"}',
   });
   served = await serveRepo({ modelRepository: dir, modelControlMode: 'explicit', loadModels: ['other'] });
 });
@@ -36,6 +38,7 @@ describe('the repository API in explicit mode', () => {
         { name: 'other', version: '', state: 'READY', reason: '' },
         { name: 'corrupt', version: '', state: 'UNAVAILABLE', reason: 'not loaded' },
         { name: 'iris', version: '', state: 'UNAVAILABLE', reason: 'not loaded' },
+        { name: 'zz-folder', version: '', state: 'UNAVAILABLE', reason: 'not loaded' },
       ],
     });
     const ready = await served.call('POST', '/v2/repository/index', { ready: true });
@@ -49,6 +52,15 @@ describe('the repository API in explicit mode', () => {
     expect(res.body.outputs.length).toBeGreaterThan(0);
     const index = await served.call('POST', '/v2/repository/index', { ready: true });
     expect(index.body.map((e: { name: string }) => e.name)).toEqual(['iris', 'other']);
+  });
+
+  it("loads a model by its settings' name, indexed under that name instead of its folder's", async () => {
+    expect(await served.call('POST', '/v2/repository/models/fancy/load')).toEqual({ status: 200, body: {} });
+    expect((await served.call('POST', '/v2/models/fancy/infer', IRIS_INPUT)).status).toBe(200);
+    const names = (await served.call('POST', '/v2/repository/index')).body.map((e: { name: string }) => e.name);
+    expect(names).toContain('fancy');
+    expect(names).not.toContain('zz-folder');
+    expect(await served.call('POST', '/v2/repository/models/fancy/unload')).toEqual({ status: 200, body: {} });
   });
 
   it("answers Triton's model configuration of the effective settings", async () => {
@@ -122,7 +134,7 @@ describe('bad repository requests answer 4xx and the server stays up', () => {
     const res = await served.call('POST', '/v2/repository/models/nope/load');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({
-      error: 'the model repository has no model nope; its folders: corrupt | iris | other',
+      error: 'the model repository has no model nope; its folders: corrupt | iris | other | zz-folder',
       code: 'GS_MODEL_NOT_FOUND',
     });
     expect((await served.call('POST', '/v2/repository/models/nope/unload')).status).toBe(404);

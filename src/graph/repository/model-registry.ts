@@ -15,10 +15,10 @@
  * version folders (Triton's layout) is also routed as 'name:version' for each served version.
  * Operations on one model run one after the other; operations on different models run concurrently.
  */
+import { basename } from 'node:path';
 import { ModelNotFoundError, RepositoryError } from '../../errors';
 import { FailedModel } from '../../model/failed-model';
 import {
-  fingerprintFolder,
   listModelFolders,
   parseSettings,
   readModelFolder,
@@ -31,7 +31,8 @@ import { kDefaultVersionPolicy, type VersionPolicy } from '../../model/repositor
 import { createContext, type ServingContext } from '../../step/context';
 import type { Namespace } from '../../step/registry';
 import type { GraphStep } from '../../step/step';
-import { buildStep } from '../topology';
+import { RepositoryPoller, type PolledRegistry } from './repository-poller';
+import { buildModelStep, disposeSteps, isStepReady, labelOf, messageOf, retireSteps, startSteps } from './model-steps';
 import {
   RepositoryRouter,
   type ModelState,
@@ -85,22 +86,12 @@ interface ModelEntry {
   busy: Promise<unknown>;
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isStepReady(step: GraphStep): boolean {
-  return step.isReady?.() ?? true;
-}
-
-export class ModelRegistry implements RepositoryControl {
+export class ModelRegistry implements RepositoryControl, PolledRegistry {
   readonly router: RepositoryRouter;
   readonly mode: ModelControlMode;
   readonly #options: ModelRegistryOptions;
   readonly #entries = new Map<string, ModelEntry>();
-  #timer: NodeJS.Timeout | undefined;
-  #polling: Promise<void> | undefined;
-  #closed = false;
+  #poller: RepositoryPoller | undefined;
 
   constructor(options: ModelRegistryOptions) {
     this.#options = options;
@@ -159,7 +150,7 @@ export class ModelRegistry implements RepositoryControl {
         const entry = this.entry(folder.name);
         Object.assign(entry, { dir: folder.dir, folder, tried: folder.fingerprint, state: 'LOADING' });
         return folder.models.map((model) => {
-          const step = this.buildModel(model);
+          const step = buildModelStep(model, this.#options.namespace ?? {}, this.context);
           this.install(entry, model, step);
           return { label: labelOf(model), className: model.spec.className, step };
         });
@@ -211,16 +202,7 @@ export class ModelRegistry implements RepositoryControl {
     if (this.mode === 'none') return;
     const steps = [...entry.routes.values()];
     this.uninstall(entry);
-    void Promise.allSettled(steps.map((step) => (step as { dispose?(): Promise<void> }).dispose?.()));
-  }
-
-  private buildModel(model: RepositoryModel): GraphStep {
-    try {
-      const namespace = this.#options.namespace ?? {};
-      return buildStep({ ...model.spec, loadMode: 'async' }, model.spec.name, namespace, this.context);
-    } catch (err) {
-      return new FailedModel({ name: model.spec.name, error: err });
-    }
+    void disposeSteps(steps);
   }
 
   // ---- routes ---------------------------------------------------------------------------------
@@ -240,19 +222,10 @@ export class ModelRegistry implements RepositoryControl {
     entry.routes = new Map();
   }
 
-  /** Waits (bounded) until no request is in flight on each step, then frees them. */
-  private async retire(steps: Iterable<GraphStep>): Promise<void> {
+  /** Frees steps once their requests in flight have ended (bounded by unloadTimeout). */
+  private retire(steps: Iterable<GraphStep>): Promise<void> {
     const timeoutMs = (this.#options.unloadTimeout ?? kDefaultRegistryOptions.unloadTimeout) * 1000;
-    await Promise.all(
-      [...new Set(steps)].map(async (step) => {
-        if (!(await this.router.counters.of(step).drained(timeoutMs))) {
-          this.context.logger.warn(
-            `model ${step.name}: requests still running after ${timeoutMs / 1000} s; freeing it`,
-          );
-        }
-        await (step as { dispose?(): Promise<void> }).dispose?.();
-      }),
-    );
+    return retireSteps(steps, this.router.counters, timeoutMs, this.context.logger);
   }
 
   // ---- the repository API -------------------------------------------------------------------
@@ -263,6 +236,7 @@ export class ModelRegistry implements RepositoryControl {
     const named = new Set<string>();
     for (const entry of [...this.#entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
       named.add(entry.name);
+      if (entry.dir !== undefined) named.add(basename(entry.dir));
       const versions = entry.state === 'READY' ? (entry.folder?.models.map((m) => m.version) ?? ['']) : [''];
       for (const version of versions)
         list.push({ name: entry.name, version, state: entry.state, reason: entry.reason });
@@ -347,10 +321,10 @@ export class ModelRegistry implements RepositoryControl {
       return fail(messageOf(err));
     }
     entry.tried = folder.fingerprint;
-    const steps = folder.models.map((model) => this.buildModel(model));
-    const error = await this.startSteps(steps);
+    const steps = folder.models.map((model) => buildModelStep(model, this.#options.namespace ?? {}, this.context));
+    const error = await startSteps(steps);
     if (error !== undefined) {
-      await Promise.allSettled(steps.map((s) => (s as { dispose?(): Promise<void> }).dispose?.()));
+      await disposeSteps(steps);
       return fail(error);
     }
     const old = [...entry.routes.values()];
@@ -361,77 +335,34 @@ export class ModelRegistry implements RepositoryControl {
     await this.retire(old.filter((step) => !steps.includes(step)));
   }
 
-  /** Runs postInit and waits for the loads; the first failure's message, or undefined when all are ready. */
-  private async startSteps(steps: GraphStep[]): Promise<string | undefined> {
-    try {
-      for (const step of steps) await step.postInit?.();
-      await Promise.all(steps.map((step) => step.whenSettled?.()));
-    } catch (err) {
-      return messageOf(err);
-    }
-    const failed = steps.find((step) => !isStepReady(step));
-    return failed === undefined ? undefined : messageOf((failed as { error?: unknown }).error ?? 'not ready');
-  }
-
   // ---- polling --------------------------------------------------------------------------------
 
-  /**
-   * Rescans the repository once: loads new folders, reloads folders whose fingerprint changed, and
-   * unloads models whose folder is gone. Failures are logged (and shown in the index), never thrown.
-   */
-  async poll(): Promise<void> {
-    const folders = await listModelFolders(this.#options.repository, this.#options.modelName).catch((err) => {
-      this.context.logger.warn(`repository poll: ${messageOf(err)}`);
-      return undefined;
+  triedFingerprint(name: string): string | undefined {
+    return this.#entries.get(name)?.tried;
+  }
+
+  /** Loads (or reloads) model `name` from the folder `dir` (polling knows the folder). */
+  loadFrom(name: string, dir: string): Promise<void> {
+    return this.queue(name, (entry) => {
+      entry.dir = dir;
+      return this.loadFolder(entry, dir);
     });
-    if (folders === undefined) return;
-    const present = new Set<string>();
-    const work: Array<Promise<unknown>> = [];
-    for (const { folder, dir } of folders) {
-      const read = await readModelFolder(dir, folder).catch(() => undefined);
-      const name = this.#options.modelName ?? read?.name ?? folder;
-      present.add(name);
-      const entry = this.#entries.get(name);
-      const fingerprint = read?.fingerprint ?? (await fingerprintFolder(dir));
-      if (entry !== undefined && entry.tried === fingerprint) continue;
-      work.push(
-        this.queue(name, (e) => ((e.dir = dir), this.loadFolder(e, dir))).catch((err) => this.logPoll(name, err)),
-      );
-    }
-    for (const entry of [...this.#entries.values()]) {
-      if (!present.has(entry.name) && entry.routes.size > 0) {
-        work.push(this.unload(entry.name).catch((err) => this.logPoll(entry.name, err)));
-      }
-    }
-    await Promise.all(work);
   }
 
-  private logPoll(name: string, err: unknown): void {
-    this.context.logger.warn(`repository poll: model ${name}: ${messageOf(err)}`);
+  servedNames(): string[] {
+    return [...this.#entries.values()].filter((e) => e.routes.size > 0).map((e) => e.name);
   }
 
-  /** Polls every `seconds` (each scan starts `seconds` after the previous one ended) until close(). */
+  /** Rescans the repository every `seconds` (see RepositoryPoller) until close(). */
   startPolling(seconds: number): void {
-    const next = (): void => {
-      if (this.#closed) return;
-      this.#timer = setTimeout(() => {
-        this.#polling = this.poll().finally(next);
-      }, seconds * 1000);
-      this.#timer.unref();
-    };
-    next();
+    const { repository, modelName } = this.#options;
+    this.#poller = new RepositoryPoller(this, { repository, modelName, seconds, logger: this.context.logger });
+    this.#poller.start();
   }
 
   /** Stops polling, waits for a scan in progress, and frees every model. */
   async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    await this.#polling?.catch(() => undefined);
-    const steps = new Set(this.router.routes.values());
-    await Promise.allSettled([...steps].map((step) => (step as { dispose?(): Promise<void> }).dispose?.()));
+    await this.#poller?.stop();
+    await disposeSteps(this.router.routes.values());
   }
-}
-
-function labelOf(model: RepositoryModel): string {
-  return model.version ? `${model.key} (version ${model.version})` : model.key;
 }
