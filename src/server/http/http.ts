@@ -30,6 +30,7 @@ import { HTTP_TRIGGER, type Event, type EventResponse } from '../../event';
 import { errorResponse } from '../../graph-server/graph-server';
 import { withRequestId } from '../../logging';
 import { AccessLog, type AccessLogSink } from './access-log';
+import { registerDocs } from './docs';
 import { Connections, drainServer, type Drainable } from './http-drain';
 import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
 
@@ -58,6 +59,8 @@ export interface HttpOptions {
   accessLog?: AccessLogSink | null;
   /** CORS (@fastify/cors): the origins allowed, or ['*'] for any; [] = no CORS headers (the default). */
   corsOrigins?: readonly string[];
+  /** Serve the OpenAPI document at /v2/docs/openapi.json and Swagger UI at /v2/docs (./docs.ts). */
+  docs?: boolean;
   /** Seconds a client has to send a request's headers; then 408 and the connection is closed. */
   headersTimeout?: number;
   /** Seconds a client has to send a whole request, headers and body; then 408. 0 = no limit. */
@@ -83,6 +86,7 @@ export const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freez
   loggerInstance: null,
   accessLog: null,
   corsOrigins: Object.freeze([]),
+  docs: true,
   headersTimeout: 30, // seconds
   bodyTimeout: 120, // seconds: a 64 MiB body over a slow link
   keepAliveTimeout: 72, // seconds; longer than the 60 s idle timeout of common load balancers (fastify's default)
@@ -257,6 +261,7 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
   const send: Send = accessLog ? (reply, res) => (accessLog.note(reply, res), sendResponse(reply, res)) : sendResponse;
   const cors = o.corsOrigins.length > 0;
   if (cors) void app.register(corsPlugin, corsOptions(o.corsOrigins));
+  if (o.docs) registerDocs(app);
   // Draining: once close() starts, every response asks the client to close its connection.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (graphServer.draining === true) reply.header('connection', 'close');
