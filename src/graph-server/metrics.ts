@@ -56,11 +56,18 @@ export function processMetrics(): Registry {
   return processRegistry;
 }
 
-/** The models of a graph by route key: a router's routes, with nested routers' routes flattened. */
+/**
+ * The models of a graph by route key: a router's routes, with nested routers' routes flattened. A step
+ * routed under several keys (a model's newest version, by name and as 'name:version') counts once, under
+ * its first key.
+ */
 export function modelSteps(graph: GraphStep): Map<string, GraphStep> {
   const out = new Map<string, GraphStep>();
   if (!(graph instanceof BaseRouter)) return out;
+  const seen = new Set<GraphStep>();
   for (const [key, step] of graph.routes) {
+    if (seen.has(step)) continue;
+    seen.add(step);
     if (step instanceof BaseRouter) for (const [inner, s] of modelSteps(step)) out.set(`${key}/${inner}`, s);
     else out.set(key, step);
   }

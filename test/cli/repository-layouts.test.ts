@@ -49,6 +49,11 @@ describe("Triton's layout", () => {
       ]);
       const index = await served.call('POST', '/v2/repository/index');
       expect(index.body.map((e: { version: string }) => e.version)).toEqual(['3', '2', '1']);
+      // The newest version is routed by name and as tri:3: metrics count it once.
+      const metrics = await (await fetch(`${served.http.url}/metrics`)).text();
+      expect(metrics).toMatch(/^graphserve_models_loaded 3$/m);
+      expect(metrics).toMatch(/^graphserve_model_ready\{model="tri"\} 1$/m);
+      expect(metrics).not.toMatch(/model_ready\{model="tri:3"\}/);
     } finally {
       await served.close();
     }
