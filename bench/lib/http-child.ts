@@ -40,7 +40,7 @@ export function benchNodeFlags(): string[] {
   return (process.env['GRAPHSERVE_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
 }
 
-function readCpuSeconds(pid: number): number {
+export function readCpuSeconds(pid: number): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -73,7 +73,7 @@ function waitForUrl(child: ChildProcess, label: string): Promise<string> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

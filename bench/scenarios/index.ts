@@ -5,6 +5,7 @@
 import type { Scenario } from '../lib/types';
 import { engineLimit } from './engine-limit';
 import { engineVsPeer } from './engine-vs-peer';
+import { grpc } from './grpc';
 import { ensembleExecutors } from './ensemble-executors';
 import { binaryVsJson } from './binary-vs-json';
 import { httpOverhead } from './http-overhead';
@@ -21,6 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   lowLoadLatency,
   httpOverhead,
   jsonDecode,
+  grpc,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -1,0 +1,137 @@
+/**
+ * grpc: graphserve's gRPC transport (ModelInfer with raw_input_contents) against its HTTP transport with
+ * Triton's binary extension, on the PP-OCR direction classifier at c=64, both served by the same
+ * `graphserve serve` child (batching on, max batch 32, no delay). HTTP load comes from autocannon (64
+ * keep-alive connections), gRPC load from @grpc/grpc-js clients (64 calls in flight over 4 connections),
+ * both in this process, both sending prepared requests of 16 distinct images and not decoding answers.
+ *
+ * HTTP and gRPC alternate `reps` times; ratio = median gRPC req/s ÷ median HTTP binary req/s (target ≥ 1).
+ * Before timing, outputs over both transports must match onnxruntime-node's within 1e-4.
+ */
+import type * as ort from 'onnxruntime-node';
+import { settingsOf } from '../lib/compare';
+import {
+  type GrpcServer,
+  callInfer,
+  firstGrpcOutput,
+  grpcClients,
+  grpcRequest,
+  measureGrpc,
+  startGraphserveGrpc,
+} from '../lib/grpc-load';
+import { alternateHttp, measureHttp, pairedHttpRatios, summariseHttp, type HttpPhase } from '../lib/http-load';
+import { pairChart } from '../lib/http-pair';
+import { IMAGE_SHAPE, elementsPerImage, imagePool, maxAbsDiff } from '../lib/inputs';
+import { binaryBody, postInfer } from '../lib/oip-bodies';
+import { createPeer, peerOutput, peerTensors } from '../lib/peer';
+import { round } from '../lib/stats';
+import type { BenchContext, Scenario, ScenarioResult } from '../lib/types';
+import { TOLERANCE } from '../lib/verify';
+
+const TARGET = 1;
+const MODEL_NAME = 'ppocr-cls';
+const INFER_PATH = `/v2/models/${MODEL_NAME}/infer`;
+const POOL_IMAGES = 16;
+const VERIFY_IMAGES = 8;
+/** gRPC connections the calls share (a gRPC client multiplexes its calls over few connections). */
+const GRPC_CHANNELS = 4;
+
+/** Both transports' outputs for the first images, against onnxruntime-node run alone; throws on a mismatch. */
+async function verify(ctx: BenchContext, server: GrpcServer, images: Float32Array[], grpc: Buffer[]) {
+  const peer: ort.InferenceSession = await createPeer(ctx.modelPath, { threads: ctx.threads, spinning: false });
+  const clients = grpcClients(server.grpcTarget, 1);
+  try {
+    const picked = images.slice(0, VERIFY_IMAGES);
+    const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
+    const http = await Promise.all(picked.map((d) => postInfer(server.url + INFER_PATH, binaryBody(spec, d))));
+    const overGrpc = (await Promise.all(grpc.slice(0, VERIFY_IMAGES).map((r) => callInfer(clients[0]!, r)))).map(
+      firstGrpcOutput,
+    );
+    let worst = 0;
+    const tensors = peerTensors(picked, 1, IMAGE_SHAPE);
+    for (const [i, tensor] of tensors.entries()) {
+      const want = await peerOutput(peer, tensor);
+      const diff = Math.max(maxAbsDiff(http[i]!, want), maxAbsDiff(overGrpc[i]!, want));
+      if (!(diff <= TOLERANCE)) throw new Error(`output ${i} differs from onnxruntime-node's by ${diff}`);
+      worst = Math.max(worst, diff);
+    }
+    return { checked: 2 * picked.length, maxAbsDiff: worst, tolerance: TOLERANCE };
+  } finally {
+    clients.forEach((c) => c.close());
+    await peer.release();
+  }
+}
+
+async function run(ctx: BenchContext): Promise<ScenarioResult> {
+  const images = imagePool(POOL_IMAGES, elementsPerImage());
+  const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
+  const http = images.map((d) => binaryBody(spec, d, true));
+  const grpc = images.map((d) => grpcRequest(MODEL_NAME, spec, d));
+  const server = await startGraphserveGrpc({
+    name: MODEL_NAME,
+    modelPath: ctx.modelPath,
+    maxBatchSize: 32,
+    threads: ctx.threads,
+  });
+  const clients = grpcClients(server.grpcTarget, GRPC_CHANNELS);
+  try {
+    const verification = await verify(ctx, server, images, grpc);
+    ctx.log(`  verified ${verification.checked} outputs (HTTP and gRPC) against onnxruntime-node`);
+    const c = ctx.concurrency;
+    const phases = await alternateHttp(ctx, [
+      { label: 'HTTP binary', measure: () => measureHttp(ctx, { server, path: INFER_PATH, bodies: http }, c) },
+      { label: 'gRPC raw', measure: () => measureGrpc(ctx, { server, clients, requests: grpc }, c) },
+    ]);
+    const [h, g] = phases as [HttpPhase[], HttpPhase[]];
+    const hs = summariseHttp('HTTP binary', h);
+    const gs = summariseHttp('gRPC raw', g);
+    const r = {
+      baseline: hs,
+      ours: gs,
+      rateRatio: round(gs.rate / hs.rate, 3),
+      p50Ratio: round(gs.p50Ms / hs.p50Ms, 3),
+      p99Ratio: round(gs.p99Ms / hs.p99Ms, 3),
+      pairedRatios: pairedHttpRatios(h, g),
+      connections: c,
+    };
+    return {
+      scenario: 'grpc',
+      ratio: r.rateRatio,
+      target: TARGET,
+      unit: 'req/s',
+      summary:
+        `PP-OCR cls, c=${c}: gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) vs ` +
+        `HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms)`,
+      figures: {
+        grpc: gs,
+        http: hs,
+        pairedRatios: r.pairedRatios,
+        // server CPU per answer, ms: less moved by other work on a shared machine than req/s
+        serverCpuMsPerRequest: {
+          grpc: round((gs.serverCores / gs.rate) * 1000, 3),
+          http: round((hs.serverCores / hs.rate) * 1000, 3),
+        },
+        p50Ratio: r.p50Ratio,
+        p99Ratio: r.p99Ratio,
+        verification,
+        settings: settingsOf(ctx, {
+          model: ctx.modelName,
+          connections: c,
+          grpcChannels: GRPC_CHANNELS,
+          client: 'autocannon (HTTP), @grpc/grpc-js (gRPC)',
+        }),
+      },
+      chart: pairChart(ctx, r),
+    };
+  } finally {
+    clients.forEach((client) => client.close());
+    await server.stop();
+  }
+}
+
+export const grpc: Scenario = {
+  name: 'grpc',
+  description: 'graphserve: gRPC raw-contents req/s ÷ HTTP binary req/s, PP-OCR cls at c=64, same server',
+  byDefault: true,
+  run,
+};
