@@ -121,7 +121,11 @@ async function loadNamed(registry: ModelRegistry, names: string[], print: Print)
     try {
       await registry.load(name);
       const steps = new Set([...registry.router.routes].filter(([k]) => k.split(':')[0] === name).map(([, s]) => s));
-      for (const step of steps) reportModel({ label: name, className: step.constructor.name, step }, print);
+      for (const step of steps) {
+        const version = (step as { version?: unknown }).version;
+        const label = typeof version === 'string' && version !== '' ? `${name} (version ${version})` : name;
+        reportModel({ label, className: step.constructor.name, step }, print);
+      }
     } catch (err) {
       failed++;
       print(`model ${name}: FAILED: ${err instanceof Error ? err.message : String(err)}`);

@@ -59,6 +59,23 @@ describe("Triton's layout", () => {
     }
   });
 
+  it('reports each served version of a model --load-model loads in explicit mode', async () => {
+    const served = await serveRepo({
+      modelRepository: triton({ latest: { num_versions: 2 } }),
+      modelControlMode: 'explicit',
+      loadModels: ['tri'],
+    });
+    try {
+      expect(served.lines).toEqual([
+        'model tri (version 3): ready (OnnxModelServer, inputs input FP32[-1,4])',
+        'model tri (version 2): ready (OnnxModelServer, inputs input FP32[-1,4])',
+        expect.stringMatching(/^1 of 1 model\(s\) ready/),
+      ]);
+    } finally {
+      await served.close();
+    }
+  });
+
   it('serves the latest N, and names the versions the policy leaves out', async () => {
     const served = await serveRepo({ modelRepository: triton({ latest: { num_versions: 2 } }) });
     try {
