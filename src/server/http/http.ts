@@ -227,12 +227,21 @@ function loggingOptions(o: Resolved): FastifyServerOptions & { loggerInstance?: 
   return o.loggerInstance ? { ...common, loggerInstance: o.loggerInstance } : { ...common, logger: o.logger };
 }
 
-/** @fastify/cors options for `origins` ('*' = any); preflights answered with the methods graphserve takes. */
+/**
+ * @fastify/cors options for `origins` ('*' = any): preflights (OPTIONS with Access-Control-Request-Method)
+ * are answered with the methods graphserve takes; a plain OPTIONS still reaches GraphServer (Allow).
+ */
 function corsOptions(origins: readonly string[]) {
-  return {
+  const preflight = {
+    preflight: true,
     origin: origins.includes('*') ? '*' : [...origins],
     methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
     exposedHeaders: ['inference-header-content-length', 'x-request-id'],
+  };
+  const plain = { ...preflight, preflight: false };
+  return {
+    delegator: (req: FastifyRequest, done: (err: Error | null, options: typeof plain) => void) =>
+      done(null, req.headers['access-control-request-method'] === undefined ? plain : preflight),
   };
 }
 
