@@ -116,7 +116,7 @@ export function parseSettings(text: string, path: string): ModelSettings {
 }
 
 /** The folder's settings ({} without a settings file); throws when the file cannot be read or checked. */
-async function readFolderSettings(dir: string): Promise<ModelSettings> {
+export async function readFolderSettings(dir: string): Promise<ModelSettings> {
   const settingsPath = join(dir, SETTINGS_FILE);
   return (await exists(settingsPath)) ? readSettings(settingsPath) : {};
 }

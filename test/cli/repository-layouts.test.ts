@@ -139,6 +139,34 @@ describe("KServe's storage-initializer layout", () => {
   });
 });
 
+describe('the name a model is served under', () => {
+  it('is --model-name at the root, whatever its settings say, also on reload', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gs-kserve-'));
+    writeFiles(root, { 'model.onnx': IRIS_FILE, 'model-settings.json': '{"name": "other", "batching": false}' });
+    const served = await serveRepo({ modelRepository: root, modelName: 'flowers', modelControlMode: 'poll' });
+    try {
+      expect((await served.call('GET', '/v2/models')).body).toEqual({ models: ['flowers'] });
+      expect(await served.call('POST', '/v2/repository/models/flowers/load')).toEqual({ status: 200, body: {} });
+      expect((await served.call('GET', '/v2/models')).body).toEqual({ models: ['flowers'] });
+      expect((await served.call('GET', '/v2/models/flowers/config')).body.max_batch_size).toBe(0);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it("is the name a load asks for, even when the folder's settings name another", async () => {
+    const dir = makeRepo({ 'iris/model.onnx': IRIS_FILE, 'iris/model-settings.json': '{"name": "setosa"}' });
+    const served = await serveRepo({ modelRepository: dir, modelControlMode: 'explicit' });
+    try {
+      expect(await served.call('POST', '/v2/repository/models/iris/load')).toEqual({ status: 200, body: {} });
+      expect((await served.call('GET', '/v2/models')).body).toEqual({ models: ['iris'] });
+      expect((await served.call('POST', '/v2/models/iris/infer', IRIS_INPUT)).body.model_name).toBe('iris');
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 describe("the layout ModelMesh's Triton adapter writes", () => {
   it('loads <id>/1/model.onnx linked to the pulled model folder, with config.pbtxt beside it', async () => {
     const root = mkdtempSync(join(tmpdir(), 'gs-mm-'));

@@ -20,6 +20,7 @@ import { ModelNotFoundError, RepositoryError } from '../../errors';
 import { FailedModel } from '../../model/failed-model';
 import {
   listModelFolders,
+  readFolderSettings,
   parseSettings,
   readModelFolder,
   readModelRepository,
@@ -314,8 +315,9 @@ export class ModelRegistry implements RepositoryControl, PolledRegistry {
     };
     let folder: ModelFolder;
     try {
-      folder = await readModelFolder(dir, entry.name, override ?? undefined);
-      if (this.#options.modelName !== undefined) folder.name = entry.name;
+      // Served under the name it was loaded by (a folder's settings may name it otherwise).
+      const settings = override ?? (await readFolderSettings(dir));
+      folder = await readModelFolder(dir, entry.name, { ...settings, name: entry.name });
     } catch (err) {
       entry.tried = undefined;
       return fail(messageOf(err));
