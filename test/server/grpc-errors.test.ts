@@ -88,9 +88,9 @@ function slowRaw(rows: number): Record<string, unknown> {
   };
 }
 
-/** Resolves once the slow model's engine runs `inFlight` requests and holds `queued` (bounded). */
-async function engineHolds(inFlight: number, queued: number): Promise<void> {
-  const model = (graph.graph as unknown as { routes: Map<string, OnnxModelServer> }).routes.get('slow')!;
+/** Resolves once the slow model's engine (in `of`) runs `inFlight` requests and holds `queued` (bounded). */
+async function engineHolds(inFlight: number, queued: number, of: GraphServer = graph): Promise<void> {
+  const model = (of.graph as unknown as { routes: Map<string, OnnxModelServer> }).routes.get('slow')!;
   const holds = (): boolean => {
     const stats = model.session!.stats();
     return stats.inFlight === inFlight && stats.queued === queued;
@@ -254,7 +254,7 @@ describe('closing the gRPC server', () => {
     const c = inferClient(running.target);
     try {
       const inFlight = c.call<InferReply>('ModelInfer', slowRaw(32));
-      await new Promise((r) => setTimeout(r, 50));
+      await engineHolds(1, 0, own);
       const closed = running.close();
       const late = await grpcFailure(c.call('ModelInfer', slowRaw(1)));
       expect(late.code).toBe(status.UNAVAILABLE);

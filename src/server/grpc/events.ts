@@ -97,6 +97,9 @@ export function cancelledWith(call: WatchedCall): Cancellation {
   return cancellation;
 }
 
+/** A cancel this close to the deadline is the deadline's, ms (timers and the wall clock differ by about 1 ms). */
+const DEADLINE_SLACK_MS = 10;
+
 /** The call's deadline, ms since the epoch (Infinity when it has none). */
 function deadlineOf(call: WatchedCall): number {
   const deadline = call.getDeadline();
@@ -108,7 +111,8 @@ function deadlineOf(call: WatchedCall): number {
  * client went away (499).
  */
 export function cancelReason(call: WatchedCall): GraphServeError {
-  if (Date.now() >= deadlineOf(call)) return new TimeoutError("no answer within the client's deadline");
+  if (Date.now() >= deadlineOf(call) - DEADLINE_SLACK_MS)
+    return new TimeoutError("no answer within the client's deadline");
   return new CancelledError('the client cancelled the call');
 }
 

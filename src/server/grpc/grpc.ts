@@ -109,9 +109,11 @@ export async function serveGrpc(graphServer: EventRunner, options: GrpcOptions =
   });
   server.addService(inferenceService(), inferenceHandlers(graphServer));
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(hostPort(o.host, o.port), ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+    server.bindAsync(hostPort(o.host, o.port), ServerCredentials.createInsecure(), (err, bound) => {
+      if (!err) return resolve(bound);
+      server.forceShutdown();
+      reject(err);
+    });
   });
   const reachable = o.host === '0.0.0.0' ? '127.0.0.1' : o.host === '::' ? '::1' : o.host;
   let closing: Promise<void> | undefined;
