@@ -30,7 +30,7 @@ export interface BuildOptions extends GraphServerOptions {
   namespace?: Namespace;
   /** Default: warnings and errors to the console. */
   logger?: ServingLogger;
-  /** Receives a tracking record after each predict/explain (model monitoring). */
+  /** Receives a tracking record after each predict/explain (model monitoring; replaces setTracking's stream). */
   monitor?: (record: TrackingRecord) => void;
   /**
    * Which function's part of a multi-function graph to build (src/graph/flow/functions.ts): '' the root

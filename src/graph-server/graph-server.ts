@@ -124,7 +124,7 @@ export class GraphServer {
    * of it, even after the response, is the answer. The trigger acknowledges the event after a 2xx-4xx answer.
    */
   runToEnd(event: Event): Promise<EventResponse> {
-    if (this.stopping) return Promise.resolve(errorResponse(new ShuttingDownError('the server is shutting down')));
+    // Not refused while draining: a trigger finishes the events it took before it stops (see drain()).
     return this.start(event, (response) => response, true);
   }
 
@@ -138,7 +138,7 @@ export class GraphServer {
 
   /** Runs the 'stop' hooks, waits for every event and its work, then runs the 'release' hooks (each once). */
   async close(): Promise<void> {
-    for (const stop of this.stoppers.splice(0)) await stop().catch(() => undefined);
+    await this.runStoppers();
     await this.waitForCompletion().catch(() => undefined);
     const closers = this.closers.splice(0);
     await Promise.allSettled(closers.map((release) => release()));
@@ -159,16 +159,23 @@ export class GraphServer {
 
   /**
    * Starts draining: from now on new events are answered 503 GS_SHUTTING_DOWN (readiness included;
-   * `/metrics` still answers). Resolves when every event in flight has been answered.
+   * `/metrics` still answers); stream triggers stop (the 'stop' hooks: they finish and acknowledge the events
+   * they took). Resolves when every event in flight has been answered.
    */
   async drain(): Promise<void> {
     this.stopping = true;
+    await this.runStoppers();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.keys()]);
   }
 
   /** Answers every event in flight now with `reason` (default: shutting down); their work is abandoned. */
   abortAll(reason: GraphServeError = new ShuttingDownError('the server stopped before the request finished')): void {
     for (const call of [...this.inFlight.values()]) call.giveUp(reason);
+  }
+
+  /** Runs the 'stop' hooks registered with onClose, one after the other, each once. */
+  private async runStoppers(): Promise<void> {
+    for (const stop of this.stoppers.splice(0)) await stop().catch(() => undefined);
   }
 
   /** The request timeout of an event's route, in ms; 0 = none. */

@@ -70,14 +70,27 @@ async function ensureTopic(address: StreamAddress, options: StreamOptions): Prom
     const hours = options.retentionInHours ?? kDefaultStreamOptions.retentionInHours;
     const configs = hours > 0 ? [{ name: 'retention.ms', value: String(Math.round(hours * 3_600_000)) }] : [];
     const partitions = options.shards ?? kDefaultStreamOptions.shards;
-    await admin.createTopics({ topics: [address.name], partitions, replicas: 1, configs }).catch(async (err) => {
-      if (!(await admin.listTopics()).includes(address.name)) throw err;
+    await admin.createTopics({ topics: [address.name], partitions, replicas: 1, configs }).catch((err: unknown) => {
+      if (!alreadyExists(err)) throw err;
     });
   } catch (err) {
     throw unavailable(address, 'creating the topic', err);
   } finally {
     await admin.close().catch(() => undefined);
   }
+}
+
+/** Whether a CreateTopics failure only says that the topic exists (made meanwhile by another process). */
+function alreadyExists(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return false;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    if (record['apiId'] === 'TOPIC_ALREADY_EXISTS' || record['errorCode'] === 36) return true;
+    return Object.values(record).some(visit) || (Array.isArray(record['errors']) && record['errors'].some(visit));
+  };
+  return visit(err) || /already exists/i.test(String((err as Error)?.message ?? err));
 }
 
 export class KafkaProducer implements StreamProducer {
@@ -146,7 +159,7 @@ export class KafkaConsumer implements StreamConsumer {
         mode: 'committed',
         fallbackMode: 'earliest',
         autocommit: false,
-        sessionTimeout: 10_000,
+        sessionTimeout: 6_000, // the broker's least (group.min.session.timeout.ms): a dead consumer's partitions move soon
         heartbeatInterval: 500,
         maxWaitTime: 200,
         highWaterMark: maxInFlight,

@@ -173,9 +173,9 @@ export class RedisConsumer implements StreamConsumer {
         const entries = await this.read(from);
         this.brokerError = undefined;
         failures = 0;
-        if (from === '0' && entries.length === 0) from = '>';
         for (const entry of entries) this.take(entry);
-        if (from === '0' && entries.length > 0) from = entries[entries.length - 1]![0];
+        // Own pending entries are read after the last one taken, until there are none; then new ones.
+        if (from !== '>') from = entries.length === 0 ? '>' : entries[entries.length - 1]![0];
         if (from === '>') await this.claimIdle();
       } catch (err) {
         if (this.stopped) break;

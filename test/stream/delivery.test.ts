@@ -69,7 +69,11 @@ describe('Dispatcher (at-least-once delivery)', () => {
 
   it('holds at most maxInFlight messages: capacity() waits for room', async () => {
     const g = gate();
-    const dispatcher = new Dispatcher(() => g.promise, async () => undefined, { maxInFlight: 2 });
+    const dispatcher = new Dispatcher(
+      () => g.promise,
+      async () => undefined,
+      { maxInFlight: 2 },
+    );
     dispatcher.push(message('a', 0));
     dispatcher.push(message('b', 1));
     let room = false;

@@ -39,7 +39,8 @@ describe('multi-function graphs over Redis Streams', () => {
     http = await serve(root.server, { host: '127.0.0.1', port: 0 });
     const ids: string[] = [];
     for (let seq = 0; seq < 20; seq++) {
-      const res = await fetch(`${http.url}/`, { method: 'POST', body: JSON.stringify({ seq }) });
+      const headers = { 'content-type': 'application/json' };
+      const res = await fetch(`${http.url}/`, { method: 'POST', headers, body: JSON.stringify({ seq }) });
       expect(res.status).toBe(200);
       ids.push(((await res.json()) as { id: string }).id);
     }
