@@ -57,11 +57,15 @@ describe('unload', () => {
 });
 
 describe('poll mode', () => {
-  it('loads a new folder, reloads a changed one without dropping requests, unloads a removed one', async () => {
+  it('loads a new folder, reloads a changed one without dropping requests, reports a broken one until fixed, unloads a removed one', async () => {
     const dir = makeRepo({ 'a/model.onnx': IRIS_FILE });
     const served = await serveRepo({ modelRepository: dir, modelControlMode: 'poll', repositoryPollSecs: 0.05 });
     const index = async () =>
-      (await served.call('POST', '/v2/repository/index')).body as Array<{ name: string; state: string }>;
+      (await served.call('POST', '/v2/repository/index')).body as Array<{
+        name: string;
+        state: string;
+        reason: string;
+      }>;
     try {
       expect(served.lines[0]).toBe('model a: ready (OnnxModelServer, inputs input FP32[-1,4])');
       expect((await served.call('GET', '/v2/models/a/config')).body.max_batch_size).toBe(32);
@@ -85,6 +89,15 @@ describe('poll mode', () => {
       stop = true;
       await load;
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
+
+      // A folder that cannot be read is reported, and loaded once it is fixed.
+      writeFiles(dir, { 'c/model.onnx': IRIS_FILE, 'c/model-settings.json': '{"batching": ' });
+      const broken = await waitFor('c to be reported', async () =>
+        (await index()).find((e) => e.name === 'c' && e.state === 'UNAVAILABLE' && e.reason !== 'not loaded'),
+      );
+      expect(broken).toMatchObject({ reason: expect.stringMatching(/JSON/) });
+      writeFiles(dir, { 'c/model-settings.json': '{"batching": false}' });
+      await waitFor('c to be loaded', async () => (await index()).some((e) => e.name === 'c' && e.state === 'READY'));
 
       rmSync(join(dir, 'b'), { recursive: true });
       await waitFor(

@@ -19,6 +19,7 @@ import { basename } from 'node:path';
 import { ModelNotFoundError, RepositoryError } from '../../errors';
 import { FailedModel } from '../../model/failed-model';
 import {
+  fingerprintFolder,
   listModelFolders,
   readFolderSettings,
   parseSettings,
@@ -319,7 +320,7 @@ export class ModelRegistry implements RepositoryControl, PolledRegistry {
       const settings = override ?? (await readFolderSettings(dir));
       folder = await readModelFolder(dir, entry.name, { ...settings, name: entry.name });
     } catch (err) {
-      entry.tried = undefined;
+      entry.tried = await fingerprintFolder(dir); // polling tries it again once it changes
       return fail(messageOf(err));
     }
     entry.tried = folder.fingerprint;
