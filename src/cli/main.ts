@@ -56,6 +56,7 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   // One model's stray rejection or timer throw is logged and counted, never the end of the others.
   guardProcess(lines);
   await checkPortFree(flags.host, flags.port);
+  if (flags.grpcPort >= 0) await checkPortFree(flags.host, flags.grpcPort, 'gRPC port');
   if (specFile === undefined && (flags.function !== undefined || flags.source !== undefined)) {
     throw new InvalidArgumentError('--function and --source need a graph spec file');
   }
