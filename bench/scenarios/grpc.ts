@@ -62,67 +62,67 @@ async function verify(ctx: BenchContext, server: GrpcServer, images: Float32Arra
   }
 }
 
+/** The scenario's result from both sides' repetitions. */
+function resultOf(ctx: BenchContext, h: HttpPhase[], g: HttpPhase[], verification: object): ScenarioResult {
+  const hs = summariseHttp('HTTP binary', h);
+  const gs = summariseHttp('gRPC raw', g);
+  const r = {
+    baseline: hs,
+    ours: gs,
+    rateRatio: round(gs.rate / hs.rate, 3),
+    p50Ratio: round(gs.p50Ms / hs.p50Ms, 3),
+    p99Ratio: round(gs.p99Ms / hs.p99Ms, 3),
+    pairedRatios: pairedHttpRatios(h, g),
+    connections: ctx.concurrency,
+  };
+  return {
+    scenario: 'grpc',
+    ratio: r.rateRatio,
+    target: TARGET,
+    unit: 'req/s',
+    summary:
+      `PP-OCR cls, c=${ctx.concurrency}: gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) ` +
+      `vs HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms)`,
+    figures: {
+      grpc: gs,
+      http: hs,
+      pairedRatios: r.pairedRatios,
+      // server CPU per answer, ms: less moved by other work on a shared machine than req/s
+      serverCpuMsPerRequest: {
+        grpc: round((gs.serverCores / gs.rate) * 1000, 3),
+        http: round((hs.serverCores / hs.rate) * 1000, 3),
+      },
+      p50Ratio: r.p50Ratio,
+      p99Ratio: r.p99Ratio,
+      verification,
+      settings: settingsOf(ctx, {
+        model: ctx.modelName,
+        connections: ctx.concurrency,
+        grpcChannels: GRPC_CHANNELS,
+        client: 'autocannon (HTTP), @grpc/grpc-js (gRPC)',
+      }),
+    },
+    chart: pairChart(ctx, r),
+  };
+}
+
 async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const images = imagePool(POOL_IMAGES, elementsPerImage());
   const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
   const http = images.map((d) => binaryBody(spec, d, true));
   const grpc = images.map((d) => grpcRequest(MODEL_NAME, spec, d));
-  const server = await startGraphserveGrpc({
-    name: MODEL_NAME,
-    modelPath: ctx.modelPath,
-    maxBatchSize: 32,
-    threads: ctx.threads,
-  });
+  const model = { name: MODEL_NAME, modelPath: ctx.modelPath, maxBatchSize: 32, threads: ctx.threads };
+  const server = await startGraphserveGrpc(model);
   const clients = grpcClients(server.grpcTarget, GRPC_CHANNELS);
   try {
     const verification = await verify(ctx, server, images, grpc);
     ctx.log(`  verified ${verification.checked} outputs (HTTP and gRPC) against onnxruntime-node`);
     const c = ctx.concurrency;
-    const phases = await alternateHttp(ctx, [
+    const [h, g] = (await alternateHttp(ctx, [
       { label: 'HTTP binary', measure: () => measureHttp(ctx, { server, path: INFER_PATH, bodies: http }, c) },
       { label: 'gRPC raw', measure: () => measureGrpc(ctx, { server, clients, requests: grpc }, c) },
-    ]);
-    const [h, g] = phases as [HttpPhase[], HttpPhase[]];
-    const hs = summariseHttp('HTTP binary', h);
-    const gs = summariseHttp('gRPC raw', g);
-    const r = {
-      baseline: hs,
-      ours: gs,
-      rateRatio: round(gs.rate / hs.rate, 3),
-      p50Ratio: round(gs.p50Ms / hs.p50Ms, 3),
-      p99Ratio: round(gs.p99Ms / hs.p99Ms, 3),
-      pairedRatios: pairedHttpRatios(h, g),
-      connections: c,
-    };
-    return {
-      scenario: 'grpc',
-      ratio: r.rateRatio,
-      target: TARGET,
-      unit: 'req/s',
-      summary:
-        `PP-OCR cls, c=${c}: gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) vs ` +
-        `HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms)`,
-      figures: {
-        grpc: gs,
-        http: hs,
-        pairedRatios: r.pairedRatios,
-        // server CPU per answer, ms: less moved by other work on a shared machine than req/s
-        serverCpuMsPerRequest: {
-          grpc: round((gs.serverCores / gs.rate) * 1000, 3),
-          http: round((hs.serverCores / hs.rate) * 1000, 3),
-        },
-        p50Ratio: r.p50Ratio,
-        p99Ratio: r.p99Ratio,
-        verification,
-        settings: settingsOf(ctx, {
-          model: ctx.modelName,
-          connections: c,
-          grpcChannels: GRPC_CHANNELS,
-          client: 'autocannon (HTTP), @grpc/grpc-js (gRPC)',
-        }),
-      },
-      chart: pairChart(ctx, r),
-    };
+    ])) as [HttpPhase[], HttpPhase[]];
+    return resultOf(ctx, h, g, verification);
   } finally {
     clients.forEach((client) => client.close());
     await server.stop();

@@ -70,45 +70,56 @@ function repositoryBody(req: RepositoryRequest): Record<string, unknown> {
   return parameters === undefined ? {} : { parameters };
 }
 
-/** The service's handlers over `runner` (GraphServer), by RPC name. */
-export function inferenceHandlers(runner: EventRunner): Record<string, UntypedHandleCall> {
-  const run = (call: ServerUnaryCall<unknown, unknown>, what: CallEvent) => runCall(runner, call, what);
-  const get = (call: ServerUnaryCall<unknown, unknown>, path: string) => run(call, { method: 'GET', path });
+type Get = (call: ServerUnaryCall<unknown, unknown>, path: string) => Promise<EventResponse>;
+type Run = (call: ServerUnaryCall<unknown, unknown>, what: CallEvent) => Promise<EventResponse>;
+
+/** Health, metadata, configuration and statistics: GET routes. */
+function readHandlers(get: Get): Record<string, UntypedHandleCall> {
+  const ofModel = (req: NameVersion, op: string): string => `${modelPath(req.name, req.version)}${op}`;
   return {
     ServerLive: unary(async (_req, call) => ({ live: readiness(await get(call, '/v2/health/live')) })),
     ServerReady: unary(async (_req, call) => ({ ready: readiness(await get(call, '/v2/health/ready')) })),
     ModelReady: unary(async (req: NameVersion, call) => ({
-      ready: readiness(await get(call, `${modelPath(req.name, req.version)}/ready`)),
+      ready: readiness(await get(call, ofModel(req, '/ready'))),
     })),
     ServerMetadata: unary(async (_req, call) => bodyOf(await get(call, '/v2'))),
-    ModelMetadata: unary(async (req: NameVersion, call) => bodyOf(await get(call, modelPath(req.name, req.version)))),
-    ModelInfer: unary((req: ProtoInferRequest, call) => modelInfer(runner, req, call)),
-    ModelStreamInfer: (call: Parameters<typeof streamInfer>[1]) => streamInfer(runner, call),
+    ModelMetadata: unary(async (req: NameVersion, call) => bodyOf(await get(call, ofModel(req, '')))),
     ModelConfig: unary(async (req: NameVersion, call) => ({
-      config: bodyOf(await get(call, `${modelPath(req.name, req.version)}/config`)),
+      config: bodyOf(await get(call, ofModel(req, '/config'))),
     })),
-    ModelStatistics: unary(async (req: NameVersion, call) => {
-      const path = req.name ? `${modelPath(req.name, req.version)}/stats` : '/v2/models/stats';
-      return bodyOf(await get(call, path));
-    }),
+    ModelStatistics: unary(async (req: NameVersion, call) =>
+      bodyOf(await get(call, req.name ? ofModel(req, '/stats') : '/v2/models/stats')),
+    ),
+  };
+}
+
+/** Triton's repository extension: POST routes. */
+function repositoryHandlers(run: Run): Record<string, UntypedHandleCall> {
+  const control = (op: string) =>
+    unary(async (req: RepositoryRequest, call) => {
+      const path = `/v2/repository/models/${segment(req.model_name, 'the model name')}/${op}`;
+      bodyOf(await run(call, { method: 'POST', path, body: repositoryBody(req) }));
+      return {};
+    });
+  return {
     RepositoryIndex: unary(async (req: { ready?: boolean }, call) => {
-      const res = await run(call, {
-        method: 'POST',
-        path: '/v2/repository/index',
-        body: { ready: req.ready ?? false },
-      });
+      const body = { ready: req.ready ?? false };
+      const res = await run(call, { method: 'POST', path: '/v2/repository/index', body });
       if (res.status >= 400) throw errorOfResponse(res);
       return { models: Array.isArray(res.body) ? res.body : [] };
     }),
-    RepositoryModelLoad: unary(async (req: RepositoryRequest, call) => {
-      const path = `/v2/repository/models/${segment(req.model_name, 'the model name')}/load`;
-      bodyOf(await run(call, { method: 'POST', path, body: repositoryBody(req) }));
-      return {};
-    }),
-    RepositoryModelUnload: unary(async (req: RepositoryRequest, call) => {
-      const path = `/v2/repository/models/${segment(req.model_name, 'the model name')}/unload`;
-      bodyOf(await run(call, { method: 'POST', path, body: repositoryBody(req) }));
-      return {};
-    }),
+    RepositoryModelLoad: control('load'),
+    RepositoryModelUnload: control('unload'),
+  };
+}
+
+/** The service's handlers over `runner` (GraphServer), by RPC name. */
+export function inferenceHandlers(runner: EventRunner): Record<string, UntypedHandleCall> {
+  const run: Run = (call, what) => runCall(runner, call, what);
+  return {
+    ...readHandlers((call, path) => run(call, { method: 'GET', path })),
+    ...repositoryHandlers(run),
+    ModelInfer: unary((req: ProtoInferRequest, call) => modelInfer(runner, req, call)),
+    ModelStreamInfer: (call: Parameters<typeof streamInfer>[1]) => streamInfer(runner, call),
   };
 }
