@@ -113,8 +113,9 @@ export class ServingFunction {
 
   /** Model monitoring: tracking records of every `sample`-th request, `batch` per message, to `streamPath`. */
   setTracking(options: TrackingOptions): void {
-    parseStreamUrl(options.streamPath);
-    this.sideStreams.tracking = checkTracking(options);
+    const tracking = checkTracking(options);
+    parseStreamUrl(tracking.streamPath);
+    this.sideStreams.tracking = tracking;
   }
 
   /** Replaces the graph with a loaded one (functionFromDict()). */

@@ -8,3 +8,4 @@ export {
   type ModelRouteSpec,
   type Topology,
 } from './function';
+export { kDefaultTracking, type TrackingOptions } from './side-streams';

@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import { newFunction, type ServingFunction } from '../../src/function/function';
 import type { GraphServer } from '../../src/graph-server/graph-server';
 import { startStreamTriggers } from '../../src/cli/stream-triggers';
+import type { StreamTrigger } from '../../src/server/stream/stream-trigger';
 import { silentLogger } from '../../src/step/context';
 
 /** The steps of the test graphs: each leaves a mark in the body. */
@@ -33,19 +34,26 @@ export function pipeline(name: string, queues: string[]): ServingFunction {
 
 export interface RunningPart {
   server: GraphServer;
+  triggers: StreamTrigger[];
   close(): Promise<void>;
 }
 
 /** Builds `currentFunction`'s part and starts its triggers (the queue feeding it, and `source`). */
 export async function startPart(fn: ServingFunction, currentFunction: string, source?: string): Promise<RunningPart> {
   const server = await fn.toGraphServer({ namespace: STEPS, logger: silentLogger, currentFunction });
+  let triggers: StreamTrigger[];
   try {
-    await startStreamTriggers(fn, server, { currentFunction, source, logger: silentLogger }, () => undefined);
+    triggers = await startStreamTriggers(
+      fn,
+      server,
+      { currentFunction, source, logger: silentLogger },
+      () => undefined,
+    );
   } catch (err) {
     await server.close();
     throw err;
   }
-  return { server, close: () => server.close() };
+  return { server, triggers, close: () => server.close() };
 }
 
 /** One event as a queue published it. */
