@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
+import { GraphServeError } from '../../errors';
 
 /** The service's full name, as clients call it. */
 export const SERVICE_NAME = 'inference.GRPCInferenceService';
@@ -34,7 +35,7 @@ export function protoDir(): string {
     const candidate = join(dir, 'proto');
     if (existsSync(join(candidate, PROTO_FILE))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`${PROTO_FILE} not found in a proto/ folder above ${__dirname}`);
+    if (parent === dir) throw new GraphServeError(`${PROTO_FILE} not found in a proto/ folder above ${__dirname}`);
     dir = parent;
   }
 }
