@@ -247,9 +247,9 @@ export class GraphServer {
     if (original.contentType && headers['content-type'] === undefined) headers['content-type'] = original.contentType;
     const id = headers[EVENT_ID_HEADER] || original.id;
     const path = headers[EVENT_PATH_HEADER] || original.path || '/';
-    let body = decodeBody(original.body, headers);
-    // Raw media (an image, audio …) becomes the single input, as in MLRun.
-    if (Buffer.isBuffer(body) && headers['inference-header-content-length'] === undefined) body = { inputs: [body] };
+    // Text and bytes stay what they are unless they are JSON (src/protocol/body.ts); a model server takes
+    // raw bytes as its single input (V2ModelServer), other steps get them as they came.
+    const body = decodeBody(original.body, headers);
     // Every field written out: a spread that adds a key the source lacks takes V8's slow path (µs per request).
     const { method, contentType, trigger, key } = original;
     return { id, key, path, method, headers, body, contentType, cancellation, trigger };

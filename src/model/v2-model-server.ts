@@ -335,6 +335,7 @@ export class V2ModelServer implements GraphStep {
 
   /** The request predict will see: OIP tensor requests decoded, `*_dict` inputs turned into lists. */
   private toRequest(body: unknown, call: Call): ModelRequest {
+    if (Buffer.isBuffer(body)) return { inputs: [body] }; // raw media (an image, audio …): the single input, as MLRun
     if (isTensorRequest(body)) {
       call.inferRequest = decodeInferRequest(body);
       return call.inferRequest as unknown as ModelRequest;
