@@ -2,7 +2,7 @@
  * grpc: graphserve's gRPC transport (ModelInfer with raw_input_contents) against its HTTP transport with
  * Triton's binary extension, on the PP-OCR direction classifier at c=64, both served by the same
  * `graphserve serve` child (batching on, max batch 32, no delay). HTTP load comes from autocannon (64
- * keep-alive connections), gRPC load from @grpc/grpc-js clients (64 calls in flight over 4 connections),
+ * keep-alive connections), gRPC load from @grpc/grpc-js clients (64 calls in flight, one connection each),
  * both in this process, both sending prepared requests of 16 distinct images and not decoding answers.
  *
  * HTTP and gRPC alternate `reps` times; ratio = median gRPC req/s ÷ median HTTP binary req/s (target ≥ 1).
@@ -33,8 +33,8 @@ const MODEL_NAME = 'ppocr-cls';
 const INFER_PATH = `/v2/models/${MODEL_NAME}/infer`;
 const POOL_IMAGES = 16;
 const VERIFY_IMAGES = 8;
-/** gRPC connections the calls share (a gRPC client multiplexes its calls over few connections). */
-const GRPC_CHANNELS = 4;
+/** gRPC connections the calls share: as many as autocannon opens, so that neither side has more TCP buffers or windows. */
+const GRPC_CHANNELS = 64;
 
 /** Both transports' outputs for the first images, against onnxruntime-node run alone; throws on a mismatch. */
 async function verify(ctx: BenchContext, server: GrpcServer, images: Float32Array[], grpc: Buffer[]) {
