@@ -38,6 +38,16 @@ class Waiter extends V2ModelServer {
   }
 }
 
+/** An MLRun-style model: predict() answers a plain list, which HTTP sends in an envelope and gRPC cannot carry. */
+class Envelope extends V2ModelServer {
+  override load(): void {
+    this.model = 'envelope';
+  }
+  override predict(): unknown {
+    return [1, 2, 3];
+  }
+}
+
 let graph: GraphServer;
 let server: RunningGrpcServer;
 let client: InferClient;
@@ -48,6 +58,14 @@ beforeAll(async () => {
   fn.addModel('iris', { className: OnnxModelServer, modelPath: IRIS });
   fn.addModel('identity', { className: OnnxModelServer, modelPath: join(FIXTURES, 'identity_fp32.onnx') });
   fn.addModel('waiter', { className: Waiter });
+  fn.addModel('envelope', { className: Envelope });
+  fn.addModel('json-step', {
+    handler: () => ({
+      model_name: 'json-step',
+      id: 'j',
+      outputs: [{ name: 'y', datatype: 'INT64', shape: [2], data: [7, -1] }],
+    }),
+  });
   fn.addModel('slow', {
     className: OnnxModelServer,
     modelPath: SLOW,
@@ -174,6 +192,31 @@ describe('bad gRPC input answers INVALID_ARGUMENT or NOT_FOUND, and the server s
     await irisAnswers();
     const echoed = await client.call<InferReply>('ModelInfer', request(1, [1, 2, 3]));
     expect(Buffer.compare(echoed.raw_output_contents[0]!, f32([1, 2, 3]))).toBe(0);
+  });
+});
+
+describe("answers that are not a model server's tensors", () => {
+  const request = (model: string) => ({
+    model_name: model,
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [1], contents: { fp32_contents: [1] } }],
+  });
+
+  it('answers INTERNAL for a model whose outputs are not tensors (an MLRun envelope)', async () => {
+    const err = await grpcFailure(client.call('ModelInfer', request('envelope')));
+    expect(err.code).toBe(status.INTERNAL);
+    expect(err.details).toBe('model envelope answered outputs that are not tensors; gRPC carries tensors only');
+    await irisAnswers();
+  });
+
+  it('carries JSON tensors a step answers as raw contents, or as typed contents when asked', async () => {
+    const raw = await client.call<InferReply>('ModelInfer', request('json-step'));
+    expect(raw.outputs).toEqual([expect.objectContaining({ name: 'y', datatype: 'INT64', shape: ['2'] })]);
+    expect(Buffer.compare(raw.raw_output_contents[0]!, Buffer.from(new BigInt64Array([7n, -1n]).buffer))).toBe(0);
+    const typed = await client.call<InferReply>('ModelInfer', {
+      ...request('json-step'),
+      parameters: { binary_data_output: { bool_param: false } },
+    });
+    expect(typed.outputs[0]!.contents).toMatchObject({ int64_contents: ['7', '-1'] });
   });
 });
 
