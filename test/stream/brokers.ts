@@ -28,6 +28,9 @@ export async function useBrokers(which: { kafka?: boolean; redis?: boolean }): P
   };
 }
 
+/** For a beforeAll that starts brokers: the first start may fetch Kafka's jars or install redis-server. */
+export const BROKERS_TIMEOUT_MS = 300_000;
+
 /** A topic or stream key no other test uses. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;

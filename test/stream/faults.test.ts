@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { startBrokers, type Brokers } from '../../scripts/brokers/brokers';
-import { useBrokers, uniqueName, type TestBrokers } from './brokers';
+import { BROKERS_TIMEOUT_MS, useBrokers, uniqueName, type TestBrokers } from './brokers';
 import { pipeline, RedisReader, startPart, waitFor, type RunningPart } from './harness';
 
 let brokers: TestBrokers;
@@ -16,7 +16,7 @@ const running: RunningPart[] = [];
 beforeAll(async () => {
   brokers = await useBrokers({ redis: true });
   reader = new RedisReader(brokers.redis);
-});
+}, BROKERS_TIMEOUT_MS);
 
 afterEach(async () => {
   for (const part of running.splice(0)) await part.close();

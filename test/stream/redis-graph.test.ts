@@ -3,7 +3,7 @@
  * serve --function` does it, with events in over HTTP and over a source stream.
  */
 import { serve, type RunningServer } from '../../src/server/http/http';
-import { useBrokers, uniqueName, type TestBrokers } from './brokers';
+import { BROKERS_TIMEOUT_MS, useBrokers, uniqueName, type TestBrokers } from './brokers';
 import { byId, pipeline, RedisReader, startPart, waitFor, type RunningPart } from './harness';
 
 let brokers: TestBrokers;
@@ -14,7 +14,7 @@ let http: RunningServer | undefined;
 beforeAll(async () => {
   brokers = await useBrokers({ redis: true });
   reader = new RedisReader(brokers.redis);
-});
+}, BROKERS_TIMEOUT_MS);
 
 afterEach(async () => {
   await http?.close();

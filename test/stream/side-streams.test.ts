@@ -6,7 +6,7 @@
  */
 import { newFunction, silentLogger, V2ModelServer, type ModelRequest } from '../../src';
 import type { MockServer } from '../../src';
-import { useBrokers, uniqueName, type TestBrokers } from './brokers';
+import { BROKERS_TIMEOUT_MS, useBrokers, uniqueName, type TestBrokers } from './brokers';
 import { RedisReader, waitFor } from './harness';
 
 class Doubler extends V2ModelServer {
@@ -30,7 +30,7 @@ const servers: MockServer[] = [];
 beforeAll(async () => {
   brokers = await useBrokers({ redis: true });
   reader = new RedisReader(brokers.redis);
-});
+}, BROKERS_TIMEOUT_MS);
 
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
