@@ -75,6 +75,8 @@ const GRPC_CALLS = [
   'grpc infer iris raw contents',
   'grpc infer iris batch of 2',
   'grpc infer iris request_id and model_version 1',
+  'grpc infer iris gzip-compressed',
+  'grpc infer iris deflate-compressed',
   'grpc infer ppocr-cls',
   'grpc infer identity_int64 beyond 2^53',
   'grpc infer identity_uint64 2^64-1',

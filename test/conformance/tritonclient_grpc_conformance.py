@@ -166,6 +166,9 @@ class GrpcConformance:
         r("grpc infer iris raw contents", lambda: self.infer_sample("iris"))
         r("grpc infer iris batch of 2", lambda: self.infer_sample("iris_batch"))
         r("grpc infer iris request_id and model_version 1", self.request_id_and_version)
+        for algorithm in ("gzip", "deflate"):
+            kwargs = {"compression_algorithm": algorithm}
+            r(f"grpc infer iris {algorithm}-compressed", lambda k=kwargs: self.infer_sample("iris", **k))
         r("grpc infer ppocr-cls", lambda: self.infer_sample("ppocr-cls"))
         big = np.array([[2**62, -(2**62), 2**53 + 1], [2**63 - 1, -(2**63), -(2**53) - 1]], dtype=np.int64)
         r("grpc infer identity_int64 beyond 2^53", lambda: self.identity("identity_int64", "INT64", big))
