@@ -33,7 +33,7 @@ const MODEL_NAME = 'ppocr-cls';
 const INFER_PATH = `/v2/models/${MODEL_NAME}/infer`;
 const POOL_IMAGES = 16;
 const VERIFY_IMAGES = 8;
-/** gRPC connections the calls share: as many as autocannon opens, so that neither side has more TCP buffers or windows. */
+/** gRPC connections: as many as autocannon opens, so that neither side has more TCP buffers or HTTP/2 windows. */
 const GRPC_CHANNELS = 64;
 
 /** Both transports' outputs for the first images, against onnxruntime-node run alone; throws on a mismatch. */
@@ -81,7 +81,8 @@ function resultOf(ctx: BenchContext, h: HttpPhase[], g: HttpPhase[], verificatio
     target: TARGET,
     unit: 'req/s',
     summary:
-      `PP-OCR cls, c=${ctx.concurrency}: gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) ` +
+      `PP-OCR cls, c=${ctx.concurrency}: ` +
+      `gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) ` +
       `vs HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms)`,
     figures: {
       grpc: gs,

@@ -6,8 +6,8 @@
  *
  * Bounds: at most `maxInFlight` requests of one stream run at once; beyond that the stream stops reading (gRPC
  * flow control holds the client back) until one is answered. The call's deadline bounds every request in it;
- * when the client cancels the stream (or its deadline passes), every request still running is given up. The stream ends once the
- * client has half-closed it and every request has been answered.
+ * when the client cancels the stream (or its deadline passes), every request still running is given up. The
+ * stream ends once the client has half-closed it and every request has been answered.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { Cancellation } from '../../cancellation';
