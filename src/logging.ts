@@ -110,6 +110,17 @@ export function openDestination(target: string): DestinationStream {
   return pino.destination({ dest: target, append: true, mkdir: true, sync: true });
 }
 
+/**
+ * Process warnings (process.emitWarning: the engine's CUDA fallback, Node's deprecations) as `warn`
+ * lines of `logger` instead of Node's own text on stderr. For a process that logs through pino only (the CLI).
+ */
+export function logProcessWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    logger.warn({ warning: warning.name, code: warning.code }, warning.message);
+  });
+}
+
 /** The four methods of a ServingLogger (src/step/context.ts), written to a pino logger. */
 export interface LineLogger {
   debug(message: string, extra?: Record<string, unknown>): void;

@@ -21,7 +21,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ROUTER_DEFAULTS } from '../graph/router';
 import { serve } from '../server/http/http';
 import { guardProcess } from '../server/process-guard';
-import { createLogger, lineLoggerOf, openDestination, type LogOptions } from '../logging';
+import { createLogger, lineLoggerOf, logProcessWarnings, openDestination, type LogOptions } from '../logging';
 import { SERVER_VERSION } from '../version';
 import { buildRepositoryServer, disposeModels, REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import {
@@ -55,6 +55,7 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   }
   // One model's stray rejection or timer throw is logged and counted, never the end of the others.
   guardProcess(lines);
+  logProcessWarnings(log);
   await checkPortFree(flags.host, flags.port);
   if (flags.grpcPort >= 0) await checkPortFree(flags.host, flags.grpcPort, 'gRPC port');
   if (specFile === undefined && (flags.function !== undefined || flags.source !== undefined)) {

@@ -17,7 +17,7 @@ let repo: { dir: string; module: string };
 const running: CliChild[] = [];
 
 const ECHO = `class Echo extends V2ModelServer {
-  load() {}
+  load() { process.emitWarning('echo has no model file', { code: 'ECHO_WARNING' }); }
   predict(request) { return { echoed: request.inputs }; }
 }`;
 
@@ -47,6 +47,15 @@ describe('graphserve --version', () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const out = execFileSync(process.execPath, [join(build, 'src', 'cli', 'main.js'), flag], { encoding: 'utf8' });
     expect(out.trim()).toBe(version);
+  });
+});
+
+describe('logs', () => {
+  it("logs process warnings as warn lines, not Node's own text", async () => {
+    const cli = start(['--model-repository', repo.dir, '--module', repo.module]);
+    await listeningUrl(cli);
+    expect(cli.output.text).toMatch(/^\{"level":40,.*"code":"ECHO_WARNING","msg":"echo has no model file"\}$/m);
+    expect(cli.output.text).not.toContain('(node:');
   });
 });
 
