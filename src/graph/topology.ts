@@ -27,7 +27,7 @@ export function buildStep(spec: StepSpec, name: string, namespace: Namespace, co
   if (spec.className === undefined && spec.handler !== undefined) return handlerRoute(spec, name, namespace, context);
   const cls = resolveClass(spec.className, namespace) as unknown as Construct;
   try {
-    return asRouteStep(new cls(constructorArgs(spec, name, context)), name, spec, context);
+    return asRouteStep(new cls(constructorArgs(spec, name, context, namespace)), name, spec, context);
   } catch (err) {
     const args = JSON.stringify(classArgsOf(spec));
     throw new InvalidOptionError(`failed to init step ${name}: ${(err as Error).message} (class args ${args})`, {
@@ -72,7 +72,7 @@ export class RouterSpec {
   async build(namespace: Namespace, context: ServingContext): Promise<GraphStep> {
     const name = this.spec.name ?? defaultRouterName(this.spec.className);
     const cls = resolveClass(this.spec.className, namespace, ModelRouter) as unknown as Construct;
-    const router = new cls(constructorArgs(this.spec, name, context));
+    const router = new cls(constructorArgs(this.spec, name, context, namespace));
     if (!(router instanceof BaseRouter))
       throw new InvalidOptionError(`router class ${cls.name} must extend BaseRouter`);
     for (const [key, spec] of this.routes) router.addRoute(key, buildStep(spec, spec.name ?? key, namespace, context));

@@ -44,7 +44,11 @@ export function resolveClass(
     throw new InvalidOptionError('a step needs a className');
   }
   const name = ref.startsWith('*') ? ref.slice(1) : ref;
-  const found = Object.prototype.hasOwnProperty.call(namespace, name) ? namespace[name] : registry.get(name);
+  // MLRun writes its own classes by module path (mlrun.serving.VotingEnsemble, mlrun.serving.remote.RemoteStep).
+  const builtIn = name.startsWith('mlrun.') ? registry.get(name.slice(name.lastIndexOf('.') + 1)) : undefined;
+  const found = Object.prototype.hasOwnProperty.call(namespace, name)
+    ? namespace[name]
+    : (registry.get(name) ?? builtIn);
   if (found === undefined) {
     throw new InvalidOptionError(
       `class ${name} was not found in the namespace or registry; known classes: ${knownClasses(namespace).join(', ')}`,

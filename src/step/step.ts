@@ -5,6 +5,8 @@
  */
 import type { Event } from '../event';
 import type { ServingContext } from './context';
+import { camelArgs, resolveFunctionArgs, snakeArgs } from './mlrun-names';
+import type { Namespace } from './registry';
 
 /** A node of a built graph: anything a router can route to or a flow can run. */
 export interface GraphStep {
@@ -113,13 +115,13 @@ function classNameOf(ref: StepSpec['className']): string | undefined {
   return ref.name;
 }
 
-/** Serializes a spec with MLRun's field names; class args keep the user's keys. */
+/** Serializes a spec with MLRun's field names, built-in options in class args too (./mlrun-names.ts). */
 export function specToDict(spec: StepSpec, kind = spec.kind ?? 'task'): StepDict {
   const dict: StepDict = { kind };
   const className = classNameOf(spec.className);
   if (className !== undefined) dict.class_name = className;
   const args = classArgsOf(spec);
-  if (Object.keys(args).length > 0) dict.class_args = args;
+  if (Object.keys(args).length > 0) dict.class_args = snakeArgs(args);
   if (typeof spec.handler === 'string') dict.handler = spec.handler;
   else if (spec.handler) dict.handler = spec.handler.name;
   if (spec.name !== undefined) dict.name = spec.name;
@@ -135,9 +137,19 @@ export function specToDict(spec: StepSpec, kind = spec.kind ?? 'task'): StepDict
   return dict;
 }
 
-/** The options object a step class is constructed with: its class args plus the keys the graph injects. */
-export function constructorArgs(spec: StepSpec, name: string, context: ServingContext): Record<string, unknown> {
-  const args: Record<string, unknown> = { ...classArgsOf(spec), name, context };
+/**
+ * The options object a step class is constructed with: its class args (MLRun's option names in camelCase,
+ * function options named in a loaded spec taken from `namespace`: ./mlrun-names.ts) plus the keys the
+ * graph injects.
+ */
+export function constructorArgs(
+  spec: StepSpec,
+  name: string,
+  context: ServingContext,
+  namespace: Namespace = {},
+): Record<string, unknown> {
+  const classArgs = resolveFunctionArgs(camelArgs(classArgsOf(spec)), namespace, name);
+  const args: Record<string, unknown> = { ...classArgs, name, context };
   if (spec.inputPath !== undefined) args.inputPath = spec.inputPath;
   if (spec.resultPath !== undefined) args.resultPath = spec.resultPath;
   return args;

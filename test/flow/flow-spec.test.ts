@@ -64,7 +64,7 @@ describe('flow serialization', () => {
       on_error: 'catch',
     });
     expect(dict.steps['q']).toEqual({ kind: 'queue', name: 'q', class_args: { path: '' }, after: ['e'] });
-    expect(dict.steps['r']).toMatchObject({ kind: 'router', class_args: { urlPrefix: '/x' }, after: ['q'] });
+    expect(dict.steps['r']).toMatchObject({ kind: 'router', class_args: { url_prefix: '/x' }, after: ['q'] });
     expect(flowFromDict(JSON.parse(JSON.stringify(dict)) as FlowDict).toDict()).toEqual(dict);
   });
 

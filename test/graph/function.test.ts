@@ -31,9 +31,9 @@ describe('serving function spec', () => {
         graph: {
           kind: 'router',
           class_name: 'ModelRouter',
-          class_args: { urlPrefix: '/v2/models' },
+          class_args: { url_prefix: '/v2/models' },
           routes: {
-            m1: { kind: 'task', class_name: 'Adder', class_args: { modelPath: './models/m1', add: 5 } },
+            m1: { kind: 'task', class_name: 'Adder', class_args: { model_path: './models/m1', add: 5 } },
             'm2:v1': { kind: 'task', class_name: 'Adder', input_path: 'req' },
           },
         },

@@ -101,7 +101,7 @@ describe('steps as instances', () => {
       kind: 'router',
       routes: {
         d: { class_name: 'Doubler', class_args: { factor: 3 }, name: 'd' },
-        q: { class_name: 'Doubler', class_args: { factor: 4, loadMode: 'async' }, name: 'q' },
+        q: { class_name: 'Doubler', class_args: { factor: 4, load_mode: 'async' }, name: 'q' },
       },
     });
     const loaded = await functionFromDict(fn.toDict()).toMockServer({ namespace: { Doubler } });

@@ -72,7 +72,7 @@ function construct(spec: StepSpec, name: string, namespace: Namespace, context: 
   if (instance !== undefined) return instance as Record<string, unknown>;
   const cls = resolveClass(spec.className, namespace) as unknown as Construct;
   try {
-    return new cls(constructorArgs(spec, name, context));
+    return new cls(constructorArgs(spec, name, context, namespace));
   } catch (err) {
     const args = JSON.stringify(classArgsOf(spec));
     throw new GraphError(`failed to init step ${name}: ${(err as Error).message} (class args ${args})`, {
