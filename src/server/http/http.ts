@@ -245,6 +245,19 @@ function corsOptions(origins: readonly string[]) {
   };
 }
 
+/** The opt-in parts (CORS, the API docs, the access log); returns how answers are sent (noted for the access log). */
+function addOperatorParts(app: FastifyInstance, o: Resolved): Send {
+  if (o.corsOrigins.length > 0) void app.register(corsPlugin, corsOptions(o.corsOrigins));
+  if (o.docs) registerDocs(app);
+  if (!o.accessLog) return sendResponse;
+  const accessLog = new AccessLog(o.accessLog);
+  accessLog.register(app);
+  return (reply, res) => {
+    accessLog.note(reply, res);
+    return sendResponse(reply, res);
+  };
+}
+
 /** Builds the fastify app without listening (use `app.inject()` in tests). */
 export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): FastifyInstance {
   const o = resolveHttpOptions(options);
@@ -265,12 +278,7 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
       onUnsupportedRequestEncoding: unsupportedEncoding,
     });
   }
-  const accessLog = o.accessLog ? new AccessLog(o.accessLog) : undefined;
-  accessLog?.register(app);
-  const send: Send = accessLog ? (reply, res) => (accessLog.note(reply, res), sendResponse(reply, res)) : sendResponse;
-  const cors = o.corsOrigins.length > 0;
-  if (cors) void app.register(corsPlugin, corsOptions(o.corsOrigins));
-  if (o.docs) registerDocs(app);
+  const send = addOperatorParts(app, o);
   // Draining: once close() starts, every response asks the client to close its connection.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (graphServer.draining === true) reply.header('connection', 'close');
@@ -282,7 +290,7 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.route({
       // With CORS, @fastify/cors owns OPTIONS (it answers preflights); others reach the not-found handler.
-      method: cors ? METHODS.filter((m) => m !== 'OPTIONS') : METHODS,
+      method: o.corsOrigins.length > 0 ? METHODS.filter((m) => m !== 'OPTIONS') : METHODS,
       url: '*',
       handler: (req, reply) => answer(graphServer, req, reply, send),
     });
