@@ -186,6 +186,39 @@ export class FlowSpec {
     return step;
   }
 
+  /**
+   * Replaces the graph with a chain of `steps` in order (MLRun's set_flow): the first a start step, each
+   * next one after the one before. A graph that has steps already needs `force` (a GraphError otherwise).
+   * Resolves to the last step of the chain (undefined for an empty list).
+   */
+  setFlow(steps: readonly StepInput[], options: { force?: boolean } = {}): FlowStep | undefined {
+    if (this.steps.size > 0 && !options.force) {
+      throw new GraphError('setFlow() called on a graph that already has steps; to replace them, pass { force: true }');
+    }
+    this.steps.clear();
+    this.onError = undefined;
+    this.last = undefined;
+    let previous: FlowStep | undefined;
+    for (const input of steps) previous = previous ? previous.to(input) : this.to(input);
+    return previous;
+  }
+
+  /** MLRun's insert_step(key, step, after, before): addStep() with the step named `key`. */
+  insertStep(key: string, input: StepInput, after?: string | string[], before?: string | string[]): FlowStep {
+    let named: StepInput;
+    if (input instanceof RouterSpec) {
+      const copy = new RouterSpec({ ...input.spec, name: key });
+      for (const [route, spec] of input.routes) copy.addRoute(route, spec);
+      named = copy;
+    } else {
+      named = { ...specOf(input), name: key } as FlowStepSpec;
+    }
+    return this.addStep(named, {
+      ...(after === undefined ? {} : { after }),
+      ...(before === undefined ? {} : { before }),
+    });
+  }
+
   /** Adds the graph-level error handler (steps with their own handler use theirs). Returns the graph. */
   errorHandler(input: StepInput): this {
     if (typeof input === 'object' && !(input instanceof RouterSpec) && specOf(input).before !== undefined) {
