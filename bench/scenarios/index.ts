@@ -12,6 +12,7 @@ import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
 import { jsonDecode } from './json-decode';
 import { lowLoadLatency } from './low-load-latency';
+import { streams } from './streams';
 
 export const SCENARIOS: readonly Scenario[] = [
   engineLimit,
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   httpOverhead,
   jsonDecode,
   grpc,
+  streams,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
