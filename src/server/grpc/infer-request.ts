@@ -90,7 +90,7 @@ export function inferBody(req: ProtoInferRequest): InferBody {
   checkRaw(req);
   const raw = req.raw_input_contents;
   const parameters = fromProtoParameters(req.parameters) ?? {};
-  const typed = parameters['binary_data_output'] === false;
+  const typed = parameters['binary_data_output'] === false || parameters['binary_data_output'] === 'false';
   parameters['binary_data_output'] = true;
   const body: Record<string, unknown> = {
     inputs: req.inputs.map((t, i) => inputOf(t, raw.length > 0 ? raw[i] : undefined, i)),
