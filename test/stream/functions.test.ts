@@ -2,8 +2,14 @@
  * One graph, several functions: the mock server runs the whole graph in one process (queues pass events
  * through) or one function's part, as MLRun's mock does; the parts' checks and their bad input.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GraphError, InvalidOptionError, newFunction, silentLogger, StreamUnavailableError } from '../../src';
 import type { ServingFunction } from '../../src';
+import { functionFromDict } from '../../src/function/function';
+import { parseGraphText } from '../../src/graph/flow/dict';
+import { functionPart } from '../../src/graph/flow/functions';
+import type { FlowSpec } from '../../src/graph/flow/spec';
 import { STEPS } from './harness';
 
 /** pre (root) → kafka queue → enrich (function enrich, responds). Nothing listens on port 1. */
@@ -69,5 +75,19 @@ describe('the mock server and function parts', () => {
     const fn = newFunction('t');
     expect(() => fn.setTracking({ streamPath: 'redis://h:1/t', sample: 0 })).toThrow(/sample must be an integer >= 1/);
     expect(() => fn.setTracking({ streamPath: '' })).toThrow(/needs a streamPath/);
+  });
+
+  it("loads the README's multi-function spec: its parts, its error stream and tracking", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const text = /```yaml\n# pipeline\.yaml[^\n]*\n([\s\S]*?)```/.exec(readme)![1]!;
+    const fn = functionFromDict(parseGraphText(text));
+    expect(fn.toDict().spec).toMatchObject({
+      error_stream: 'redis://redis:6379/pipeline-errors',
+      tracking: { stream_path: 'kafka://kafka:9092/monitoring', sample: 10, batch: 100 },
+    });
+    const enrich = functionPart(fn.spec as FlowSpec, 'enrich');
+    expect(enrich.feed?.name).toBe('q1');
+    expect(enrich.starts.map((step) => step.name)).toEqual(['enrich']);
+    expect([...functionPart(fn.spec as FlowSpec, '').local].sort()).toEqual(['pre', 'q1']);
   });
 });
