@@ -53,14 +53,14 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   if ((specFile === undefined) === (flags.modelRepository === undefined)) {
     throw new InvalidArgumentError('give either a graph spec file or --model-repository, not both or neither');
   }
+  if (specFile === undefined && (flags.function !== undefined || flags.source !== undefined)) {
+    throw new InvalidArgumentError('--function and --source need a graph spec file');
+  }
   // One model's stray rejection or timer throw is logged and counted, never the end of the others.
   guardProcess(lines);
   logProcessWarnings(log);
   await checkPortFree(flags.host, flags.port);
   if (flags.grpcPort >= 0) await checkPortFree(flags.host, flags.grpcPort, 'gRPC port');
-  if (specFile === undefined && (flags.function !== undefined || flags.source !== undefined)) {
-    throw new InvalidArgumentError('--function and --source need a graph spec file');
-  }
   const graph = graphServerOptionsOf(flags);
   const graphServer = specFile
     ? await buildSpecServer(
