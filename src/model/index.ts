@@ -4,6 +4,10 @@ export { formatTimestamp, newEventId } from './envelope';
 export { MODEL_SERVER_DEFAULTS } from './types';
 export type {
   ModelRequest,
+  PredictRequest,
+  TensorRequest,
+  TensorMetadata,
+  DeclaredMetadata,
   ModelResponse,
   ModelSpec,
   ModelMetadata,

@@ -6,15 +6,42 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cancellation } from '../cancellation';
 import type { ServingContext } from '../step/context';
+import type { InferRequest } from '../protocol/types';
 
-/** An MLRun-style request as sent by the client: `inputs` is any JSON (or typed tensors for OIP requests). */
+/**
+ * An MLRun-style request as sent by the client: `inputs` is any JSON. (preprocess() and validate() also get
+ * OIP requests typed this way: see PredictRequest for the two shapes.)
+ */
 export interface ModelRequest<T = unknown> {
+  /** Absent in the MLRun dialect: 'oip' marks a TensorRequest (see PredictRequest). */
+  dialect?: undefined;
   id?: string;
   inputs: T[];
   parameters?: Record<string, unknown>;
   outputs?: unknown[];
   [key: string]: unknown;
 }
+
+/**
+ * An Open Inference Protocol request (a list of `{name, datatype, shape, data}` inputs, JSON or binary),
+ * decoded: every input's `data` is a TypedArray (BigInt64Array for INT64, Buffers for BYTES) in the
+ * datatype the client named. `dialect` is 'oip' (not enumerable: it is not part of the request).
+ */
+export interface TensorRequest extends InferRequest {
+  readonly dialect: 'oip';
+}
+
+/**
+ * What predict() and explain() get: a TensorRequest when the client sent OIP tensors (`inputs` a list of
+ * `{name, datatype, shape, data}`), else the ModelRequest as sent (the MLRun dialect). Tell them apart
+ * with `request.dialect === 'oip'`:
+ *
+ *     predict(request: PredictRequest<number[]>) {
+ *       if (request.dialect === 'oip') return request.inputs.map((t) => ({ ...t, name: 'out' }));
+ *       return request.inputs.map((row) => row.length); // row: number[]
+ *     }
+ */
+export type PredictRequest<T = unknown> = ModelRequest<T> | TensorRequest;
 
 /** The MLRun response envelope. Key order is part of the format: id, model_name, outputs, timestamp, model_version. */
 export interface ModelResponse {
@@ -46,6 +73,22 @@ export interface ModelSpec {
   /** Extra files: key → path relative to the model folder. */
   extra_data?: Record<string, string>;
   [key: string]: unknown;
+}
+
+/** One input or output in model metadata (OIP's tensor metadata): -1 for a dynamic dimension. */
+export interface TensorMetadata {
+  name: string;
+  datatype: string;
+  shape: readonly number[];
+  parameters?: Record<string, unknown>;
+}
+
+/** The metadata a model server declares (ModelServerOptions.metadata). */
+export interface DeclaredMetadata {
+  inputs?: readonly TensorMetadata[];
+  outputs?: readonly TensorMetadata[];
+  /** Triton's `platform` (e.g. 'onnxruntime_onnx'); free text. */
+  platform?: string;
 }
 
 /** What `GET /v2/models/<m>[/versions/<v>]` answers. */
@@ -90,6 +133,12 @@ export interface ModelServerOptions {
    * server's `requestTimeout` (GraphServerOptions) for this model's routes.
    */
   requestTimeout?: number;
+  /**
+   * What `GET /v2/models/<m>` says about the model: its inputs and outputs, e.g.
+   * `{inputs: [{name: 'x', datatype: 'FP32', shape: [-1, 4]}], outputs: [...], platform: 'custom'}`.
+   * A class may pass its own to super(). Without it, the model spec's features (getModel()).
+   */
+  metadata?: DeclaredMetadata;
   /** Injected by the graph. */
   context?: ServingContext;
   /** Any other key is a class argument, read with getParam(). */
@@ -114,6 +163,7 @@ export const MODEL_SERVER_OPTION_KEYS: readonly string[] = Object.freeze([
   'resultPath',
   'modelCacheDir',
   'requestTimeout',
+  'metadata',
   'context',
 ]);
 

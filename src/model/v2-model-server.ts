@@ -26,11 +26,14 @@ import {
 import type { InferRequest, InferResponse } from '../protocol/types';
 import type { Event, EventTrigger } from '../event';
 import { waitForLoad } from './load-wait';
+import { pushTrackingRecord } from './tracking';
+import { declaredMetadata, modelMetadata } from './metadata';
 import { buildEnvelope, checkInputs, dictInputsToLists, formatTimestamp, nowMillis } from './envelope';
 import { checkSeconds } from '../durations';
 import { resolveModelPath } from './get-model';
 import { PREDICT_OPS, operationMethods, predictOptions, resolveOperation } from './operations';
 import type {
+  DeclaredMetadata,
   LoadMode,
   ModelFiles,
   ModelMetadata,
@@ -38,6 +41,7 @@ import type {
   ModelServerOptions,
   ModelSpec,
   PredictOptions,
+  PredictRequest,
 } from './types';
 import { MODEL_SERVER_DEFAULTS, MODEL_SERVER_OPTION_KEYS } from './types';
 
@@ -79,6 +83,8 @@ export class V2ModelServer implements GraphStep {
   readonly metrics: Record<string, unknown> = {};
   /** The class arguments this instance was built with (every option that is not a constructor option). */
   readonly classArgs: Readonly<Record<string, unknown>>;
+  /** The metadata given as options (see metadata()). */
+  readonly declared: Readonly<DeclaredMetadata>;
   private params: Record<string, unknown>;
   private readonly modelCacheDir: string;
   private loading: Promise<void> | undefined;
@@ -97,6 +103,7 @@ export class V2ModelServer implements GraphStep {
     this.modelCacheDir = options.modelCacheDir ?? MODEL_SERVER_DEFAULTS.modelCacheDir;
     this.context = options.context ?? createContext();
     this.model = options.model;
+    this.declared = declaredMetadata(options);
     if (options.model !== undefined) this.ready = true;
     const args: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(options)) {
@@ -119,15 +126,15 @@ export class V2ModelServer implements GraphStep {
 
   /**
    * Runs inference. Called once per request after validate(), only when the model is ready, and
-   * concurrently for concurrent requests. Gets the request as sent (MLRun style) or decoded typed
-   * tensors (OIP style). Its return value becomes `outputs` unchanged; a list of objects that all have
+   * concurrently for concurrent requests. Gets the request as sent (MLRun style), or, when the client sent
+   * OIP tensors, a TensorRequest with them decoded (`request.dialect === 'oip'`; see PredictRequest). Its return value becomes `outputs` unchanged; a list of objects that all have
    * name, datatype, shape and data is answered as OIP outputs (data typed, or plain lists converted to
    * the datatype; an invalid one answers 500 naming the output). A throw answers with the error's status
    * (500 for plain errors).
    * `options.signal` (or `options.cancellation`) aborts when the request is given up (timeout, client
    * gone): stop work early then.
    */
-  predict(_request: ModelRequest, _options?: PredictOptions): unknown {
+  predict(_request: PredictRequest, _options?: PredictOptions): unknown {
     throw new ModelError(`${this.constructor.name} does not implement predict()`);
   }
 
@@ -135,7 +142,7 @@ export class V2ModelServer implements GraphStep {
    * Like predict(), for the explain operation; the response has no timestamp. A class that does not
    * override it has no explain operation: it answers 404.
    */
-  explain(_request: ModelRequest, _options?: PredictOptions): unknown {
+  explain(_request: PredictRequest, _options?: PredictOptions): unknown {
     throw new ModelError(`${this.constructor.name} does not implement explain()`);
   }
 
@@ -172,14 +179,12 @@ export class V2ModelServer implements GraphStep {
     return undefined;
   }
 
-  /** Model metadata (`GET /v2/models/<m>`): name, version, and the spec's features when a spec was loaded. */
+  /**
+   * Model metadata (`GET /v2/models/<m>`): name, version, the `metadata` option's inputs, outputs and
+   * platform (a class can pass its own to super()), else the model spec's features once getModel() has run.
+   */
   metadata(): ModelMetadata | Promise<ModelMetadata> {
-    return {
-      name: this.name,
-      version: this.version,
-      inputs: this.modelSpec?.inputs ?? [],
-      outputs: this.modelSpec?.outputs ?? [],
-    };
+    return modelMetadata(this.name, this.version, this.declared, this.modelSpec);
   }
 
   // ---- helpers for subclasses -----------------------------------------------------------------
@@ -338,6 +343,7 @@ export class V2ModelServer implements GraphStep {
     if (Buffer.isBuffer(body)) return { inputs: [body] }; // raw media (an image, audio …): the single input, as MLRun
     if (isTensorRequest(body)) {
       call.inferRequest = decodeInferRequest(body);
+      Object.defineProperty(call.inferRequest, 'dialect', { value: 'oip' }); // TensorRequest: see PredictRequest
       return call.inferRequest as unknown as ModelRequest;
     }
     if (call.op.endsWith('_dict')) {
@@ -368,23 +374,12 @@ export class V2ModelServer implements GraphStep {
 
   /** Pushes a tracking record when the context has a monitor; a monitor failure never fails the request. */
   private track(request: ModelRequest, response: object | undefined, call: Call, error?: unknown): void {
-    const monitor = this.context.monitor;
-    if (!monitor) return;
+    if (!this.context.monitor) return;
+    const { op, id, started } = call;
+    const tracked = { model: this.name, version: this.version, op, id, started, metrics: this.metrics };
     try {
-      const logged = response ? this.loggedResults(request, response, call.op) : undefined;
-      const outputs = response && 'outputs' in response ? response.outputs : undefined;
-      monitor({
-        model: this.name,
-        version: this.version,
-        op: call.op,
-        id: call.id,
-        when: formatTimestamp(call.started),
-        microsec: Math.round((nowMillis() - call.started) * 1000),
-        inputs: logged ? logged.inputs : request.inputs,
-        outputs: logged ? logged.outputs : outputs,
-        metrics: { ...this.metrics },
-        ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
-      });
+      const logged = response ? this.loggedResults(request, response, op) : undefined;
+      pushTrackingRecord(this.context, { ...tracked, logged }, request, response, error);
     } catch (err) {
       this.context.logger.warn(`tracking failed for model ${this.name}`, { error: String(err) });
     }
