@@ -164,7 +164,7 @@ export class ServingFunction {
         graph instanceof FlowSpec ? await graph.build(namespace, context, flow) : await graph.build(namespace, context);
       const server = new GraphServer(root, context, { requestTimeout: options.requestTimeout });
       server.onClose(async () => {
-        sides.flush();
+        await sides.flush();
         await streams.close();
       });
       return server;

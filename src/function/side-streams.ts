@@ -53,16 +53,24 @@ function origin(functionName: string): Record<string, unknown> {
   return { worker: process.pid, host: hostname(), function_uri: functionName };
 }
 
-/** Publishes one message, logging a failure instead of throwing. */
-function sendSafely(producer: StreamProducer, key: string, value: unknown, logger: ServingLogger, what: string): void {
+/** Publishes one message, logging a failure instead of throwing; resolves once it is sent (or failed). */
+function sendSafely(
+  producer: StreamProducer,
+  key: string,
+  value: unknown,
+  logger: ServingLogger,
+  what: string,
+): Promise<void> {
   let text: string;
   try {
     text = JSON.stringify(value);
   } catch (err) {
     logger.warn(`${what}: the record cannot be written as JSON: ${String(err)}`);
-    return;
+    return Promise.resolve();
   }
-  producer.publish([{ key, value: text }]).catch((err: unknown) => logger.warn(`${what} failed: ${String(err)}`));
+  return producer
+    .publish([{ key, value: text }])
+    .catch((err: unknown) => logger.warn(`${what} failed: ${String(err)}`));
 }
 
 /** The error stream's handler of step failures: `{function_uri, host, worker, origin_state, error, code, event}`. */
@@ -83,7 +91,7 @@ export async function errorStreamReporter(
       event: { id: failure.eventId, body: Buffer.isBuffer(failure.body) ? null : failure.body },
       when: new Date().toISOString(),
     };
-    sendSafely(producer, failure.eventId, record, logger, 'error stream');
+    void sendSafely(producer, failure.eventId, record, logger, 'error stream');
   };
 }
 
@@ -109,30 +117,30 @@ export class Tracker {
     const row = [request, record.op, resp, record.when, record.microsec, record.metrics];
     if (this.options.batch === 1) {
       const [, op, , when, microsec, metrics] = row;
-      this.send(record, { request, op, resp, when, microsec, metrics });
+      void this.send(record, { request, op, resp, when, microsec, metrics });
       return;
     }
     const rows = this.batches.get(record.model) ?? [];
     rows.push(row);
     this.batches.set(record.model, rows);
-    if (rows.length >= this.options.batch) this.flushModel(record.model, record.version);
+    if (rows.length >= this.options.batch) void this.flushModel(record.model, record.version);
   };
 
-  /** Sends the partial batches (at close). */
-  flush(): void {
-    for (const model of [...this.batches.keys()]) this.flushModel(model, '');
+  /** Sends the partial batches (at close); resolves once they are sent. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.batches.keys()].map((model) => this.flushModel(model, '')));
   }
 
-  private flushModel(model: string, version: string): void {
+  private flushModel(model: string, version: string): Promise<void> {
     const rows = this.batches.get(model) ?? [];
     this.batches.delete(model);
-    if (rows.length === 0) return;
-    this.send({ model, version }, { headers: TRACKING_COLUMNS, values: rows });
+    if (rows.length === 0) return Promise.resolve();
+    return this.send({ model, version }, { headers: TRACKING_COLUMNS, values: rows });
   }
 
-  private send(record: { model: string; version: string }, fields: Record<string, unknown>): void {
+  private send(record: { model: string; version: string }, fields: Record<string, unknown>): Promise<void> {
     const value = { ...origin(this.functionName), model: record.model, version: record.version, ...fields };
-    sendSafely(this.producer, record.model, value, this.logger, 'tracking');
+    return sendSafely(this.producer, record.model, value, this.logger, 'tracking');
   }
 }
 
@@ -147,7 +155,7 @@ export interface SideOutputs {
   onStepError?: (failure: StepFailure) => void;
   monitor?: (record: TrackingRecord) => void;
   /** Sends what is still batched (before the pool closes). */
-  flush(): void;
+  flush(): Promise<void>;
 }
 
 /** Starts the producers of the error and tracking streams (rejects when a broker cannot be reached). */
@@ -160,7 +168,7 @@ export async function startSideOutputs(
   const onStepError = sides.errorStream
     ? await errorStreamReporter(pool, sides.errorStream, functionName, logger)
     : undefined;
-  if (!sides.tracking) return { onStepError, flush: () => undefined };
+  if (!sides.tracking) return { onStepError, flush: async () => undefined };
   const tracker = new Tracker(await pool.producer(sides.tracking.streamPath), sides.tracking, functionName, logger);
   return { onStepError, monitor: tracker.monitor, flush: () => tracker.flush() };
 }

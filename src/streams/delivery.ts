@@ -34,7 +34,9 @@ export class Dispatcher {
   private stopping = false;
   /** Keys with a message abandoned while stopping: their later messages are not run (order per key). */
   private readonly abandonedKeys = new Set<string>();
-  private acking: Promise<void> = Promise.resolve();
+  /** Finished messages not acknowledged yet, in order per shard; one acknowledgement runs at a time. */
+  private toAck: InMessage[] = [];
+  private acking: Promise<void> | undefined;
 
   constructor(
     private readonly handler: MessageHandler,
@@ -78,7 +80,7 @@ export class Dispatcher {
   async drain(): Promise<void> {
     this.stopping = true;
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
-    await this.acking;
+    while (this.acking) await this.acking;
   }
 
   private async handle(entry: Entry, key: string): Promise<void> {
@@ -121,14 +123,33 @@ export class Dispatcher {
     const ready: InMessage[] = [];
     while (queue.length > 0 && queue[0]!.done) ready.push(queue.shift()!.message);
     if (ready.length > 0) {
-      const message = ready;
-      this.acking = this.acking
-        .then(() => this.ack(message))
-        .catch((err: unknown) => this.options.onRetry?.(message[0]!, err, 0));
+      this.toAck.push(...ready);
+      this.pumpAcks();
     }
     this.inFlight--;
     this.waiters.shift()?.();
     if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /** Acknowledges what finished meanwhile in one call per shard (Kafka commits only the last offset of each). */
+  private pumpAcks(): void {
+    if (this.acking || this.toAck.length === 0) return;
+    const batch = this.toAck.splice(0);
+    const shards = new Map<string, InMessage[]>();
+    for (const message of batch) {
+      const list = shards.get(message.shard);
+      if (list) list.push(message);
+      else shards.set(message.shard, [message]);
+    }
+    const run = async (): Promise<void> => {
+      for (const messages of shards.values()) {
+        await this.ack(messages).catch((err: unknown) => this.options.onRetry?.(messages[0]!, err, 0));
+      }
+    };
+    this.acking = run().finally(() => {
+      this.acking = undefined;
+      this.pumpAcks();
+    });
   }
 }
 

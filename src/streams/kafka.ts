@@ -93,8 +93,24 @@ function alreadyExists(err: unknown): boolean {
   return visit(err) || /already exists/i.test(String((err as Error)?.message ?? err));
 }
 
+/** Publishes waiting for one send, and their outcome. */
+interface PendingPublish {
+  messages: readonly OutMessage[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Most messages in one produce request (the rest wait for the next). */
+const MAX_BATCH = 500;
+
+/**
+ * One send at a time: publishes that arrive while a send is in flight go together in the next one (one
+ * produce request instead of one per event; their order is kept).
+ */
 export class KafkaProducer implements StreamProducer {
   private readonly producer: Producer<string, string, string, string>;
+  private readonly waiting: PendingPublish[] = [];
+  private sending = false;
 
   constructor(
     readonly address: StreamAddress,
@@ -111,17 +127,42 @@ export class KafkaProducer implements StreamProducer {
     return ensureTopic(this.address, this.options);
   }
 
-  async publish(messages: readonly OutMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const topic = this.address.name;
-    try {
-      await this.producer.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value })) });
-    } catch (err) {
-      throw unavailable(this.address, 'publishing', err);
-    }
+  publish(messages: readonly OutMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ messages, resolve, reject });
+      if (!this.sending) {
+        this.sending = true;
+        setImmediate(() => void this.sendWaiting());
+      }
+    });
   }
 
+  /** Sends what waits (up to MAX_BATCH messages) in one request, then the rest, until nothing waits. */
+  private async sendWaiting(): Promise<void> {
+    const batch: PendingPublish[] = [];
+    let count = 0;
+    while (this.waiting.length > 0 && (count === 0 || count + this.waiting[0]!.messages.length <= MAX_BATCH)) {
+      const next = this.waiting.shift()!;
+      batch.push(next);
+      count += next.messages.length;
+    }
+    const topic = this.address.name;
+    const messages = batch.flatMap((p) => p.messages.map((m) => ({ topic, key: m.key, value: m.value })));
+    try {
+      await this.producer.send({ messages });
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      const error = unavailable(this.address, 'publishing', err);
+      for (const p of batch) p.reject(error);
+    }
+    if (this.waiting.length > 0) setImmediate(() => void this.sendWaiting());
+    else this.sending = false;
+  }
+
+  /** Closes once what waits has been sent. */
   async close(): Promise<void> {
+    while (this.sending) await new Promise((resolve) => setTimeout(resolve, 10));
     await this.producer.close().catch(() => undefined);
   }
 }
