@@ -5,7 +5,7 @@
  * (before any model loads), a settings file with several mistakes (all of them).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,20 @@ function start(args: string[], env: Record<string, string> = {}): CliChild {
   const cli = startCli(build, args, env);
   running.push(cli);
   return cli;
+}
+
+/** The lines of an access log once it has `count` (each is written after its response has gone; at most 5 s). */
+async function accessLogLines(file: string, count: number): Promise<string[]> {
+  let lines: string[] = [];
+  for (let i = 0; i < 250 && lines.length < count; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    lines = existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => line !== '')
+      : [];
+  }
+  return lines;
 }
 
 /** Writes `settings` as a settings file; returns its path. */
@@ -82,10 +96,7 @@ describe('a settings file (--config)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://app.example');
     expect((await fetch(`${url}/v2/models/nope/infer`, { method: 'POST', body: '{}' })).status).toBe(404);
-    const lines = readFileSync(accessLog, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as object);
+    const lines = (await accessLogLines(accessLog, 2)).map((line) => JSON.parse(line) as object);
     expect(lines).toEqual([
       expect.objectContaining({ reqId: 'op-1', method: 'POST', path: '/v2/models/echo/infer', model: 'echo' }),
       expect.objectContaining({ status: 404, code: 'GS_MODEL_NOT_FOUND', model: 'nope' }),
