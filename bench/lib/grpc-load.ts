@@ -1,15 +1,12 @@
 /**
  * gRPC for the grpc scenario: a `graphserve serve` child listening on HTTP and gRPC (both port 0), requests
- * pre-encoded once as ModelInferRequest messages with raw_input_contents, and a closed-loop load generator
- * of @grpc/grpc-js clients that is the counterpart of autocannon on the HTTP side: `concurrency` calls in
- * flight, each caller cycling through the prepared messages, messages sent and received as bytes (no
- * encoding or decoding while timed, as autocannon sends prepared bodies and does not parse answers), only OK
- * answers completed inside the window counted, latencies per answer in fractional ms.
+ * pre-encoded once as ModelInferRequest messages with raw_input_contents, and the calls of its closed loop
+ * (./closed-loop.ts): @grpc/grpc-js clients sending and receiving messages as bytes (no encoding or decoding
+ * while timed, as the HTTP side sends prepared bodies and does not parse answers).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Client, Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoDir } from '../../src/server/grpc/proto';
@@ -22,8 +19,7 @@ import {
   stopChild,
   writeRepository,
 } from './http-child';
-import type { HttpPhase } from './http-load';
-import type { BenchContext } from './types';
+import type { Call } from './closed-loop';
 
 /** How long the server may take to load its model and print both addresses, milliseconds. */
 const START_TIMEOUT_MS = 60_000;
@@ -141,56 +137,9 @@ export function callInfer(client: Client, request: Buffer): Promise<Buffer> {
   });
 }
 
-export interface GrpcTarget {
-  server: GrpcServer;
-  clients: readonly Client[];
-  requests: readonly Buffer[];
-}
-
-/** `concurrency` callers for `seconds`; latencies of the OK answers completed in the window go to `latencies`. */
-async function loop(target: GrpcTarget, concurrency: number, seconds: number, latencies?: number[]) {
-  const end = performance.now() + seconds * 1000;
-  let next = 0;
-  let failed = 0;
-  const caller = async (index: number): Promise<void> => {
-    const client = target.clients[index % target.clients.length] as Client;
-    while (performance.now() < end) {
-      const request = target.requests[next++ % target.requests.length] as Buffer;
-      const t0 = performance.now();
-      try {
-        await callInfer(client, request);
-        const t1 = performance.now();
-        if (t1 <= end) latencies?.push(t1 - t0);
-      } catch {
-        failed++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, i) => caller(i)));
-  return { failed };
-}
-
-/** A warm-up of `ctx.warmupSeconds`, then a measured window of `seconds` (the HTTP phase's figures). */
-export async function measureGrpc(
-  ctx: BenchContext,
-  target: GrpcTarget,
-  concurrency: number,
-  seconds = ctx.seconds,
-): Promise<HttpPhase> {
-  await loop(target, concurrency, ctx.warmupSeconds);
-  const latenciesMs: number[] = [];
-  const cpu0 = target.server.cpuSeconds();
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  const { failed } = await loop(target, concurrency, seconds, latenciesMs);
-  const wall = (performance.now() - t0) / 1000;
-  return {
-    seconds,
-    requests: latenciesMs.length,
-    requestsPerSecond: latenciesMs.length / seconds,
-    latenciesMs,
-    failed,
-    serverCores: (target.server.cpuSeconds() - cpu0) / wall,
-    clientElu: performance.eventLoopUtilization(elu0).utilization,
+/** gRPC calls of the prepared `requests` over `clients` (caller i on client i modulo their number). */
+export function grpcCall(clients: readonly Client[], requests: readonly Buffer[]): Call {
+  return async (caller, n) => {
+    await callInfer(clients[caller % clients.length] as Client, requests[n % requests.length] as Buffer);
   };
 }

@@ -1,25 +1,28 @@
 /**
  * grpc: graphserve's gRPC transport (ModelInfer with raw_input_contents) against its HTTP transport with
  * Triton's binary extension, on the PP-OCR direction classifier at c=64, both served by the same
- * `graphserve serve` child (batching on, max batch 32, no delay). HTTP load comes from autocannon (64
- * keep-alive connections), gRPC load from @grpc/grpc-js clients (64 calls in flight, one connection each),
- * both in this process, both sending prepared requests of 16 distinct images and not decoding answers.
+ * `graphserve serve` child (batching on, max batch 32, no delay). Both sides use the same closed loop in this
+ * process (../lib/closed-loop.ts): 64 callers, one connection each, prepared requests of 16 distinct images,
+ * answers not decoded; HTTP calls go through undici, gRPC calls through @grpc/grpc-js, two JS clients of
+ * comparable cost (autocannon, far cheaper per request than any gRPC client, would leave the server more of
+ * the 2 shared cores on the HTTP side).
  *
  * HTTP and gRPC alternate `reps` times; ratio = median gRPC req/s ÷ median HTTP binary req/s (target ≥ 1).
  * Before timing, outputs over both transports must match onnxruntime-node's within 1e-4.
  */
 import type * as ort from 'onnxruntime-node';
 import { settingsOf } from '../lib/compare';
+import { httpCall, httpPool, measureLoop } from '../lib/closed-loop';
 import {
   type GrpcServer,
   callInfer,
   firstGrpcOutput,
+  grpcCall,
   grpcClients,
   grpcRequest,
-  measureGrpc,
   startGraphserveGrpc,
 } from '../lib/grpc-load';
-import { alternateHttp, measureHttp, pairedHttpRatios, summariseHttp, type HttpPhase } from '../lib/http-load';
+import { alternateHttp, pairedHttpRatios, summariseHttp, type HttpPhase } from '../lib/http-load';
 import { pairChart } from '../lib/http-pair';
 import { IMAGE_SHAPE, elementsPerImage, imagePool, maxAbsDiff } from '../lib/inputs';
 import { binaryBody, postInfer } from '../lib/oip-bodies';
@@ -33,8 +36,6 @@ const MODEL_NAME = 'ppocr-cls';
 const INFER_PATH = `/v2/models/${MODEL_NAME}/infer`;
 const POOL_IMAGES = 16;
 const VERIFY_IMAGES = 8;
-/** gRPC connections: as many as autocannon opens, so that neither side has more TCP buffers or HTTP/2 windows. */
-const GRPC_CHANNELS = 64;
 
 /** Both transports' outputs for the first images, against onnxruntime-node run alone; throws on a mismatch. */
 async function verify(ctx: BenchContext, server: GrpcServer, images: Float32Array[], grpc: Buffer[]) {
@@ -99,8 +100,7 @@ function resultOf(ctx: BenchContext, h: HttpPhase[], g: HttpPhase[], verificatio
       settings: settingsOf(ctx, {
         model: ctx.modelName,
         connections: ctx.concurrency,
-        grpcChannels: GRPC_CHANNELS,
-        client: 'autocannon (HTTP), @grpc/grpc-js (gRPC)',
+        client: 'one closed loop: undici (HTTP), @grpc/grpc-js (gRPC), one connection per caller',
       }),
     },
     chart: pairChart(ctx, r),
@@ -114,18 +114,20 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const grpc = images.map((d) => grpcRequest(MODEL_NAME, spec, d));
   const model = { name: MODEL_NAME, modelPath: ctx.modelPath, maxBatchSize: 32, threads: ctx.threads };
   const server = await startGraphserveGrpc(model);
-  const clients = grpcClients(server.grpcTarget, GRPC_CHANNELS);
+  const c = ctx.concurrency;
+  const clients = grpcClients(server.grpcTarget, c);
+  const pool = httpPool(server.url, c);
   try {
     const verification = await verify(ctx, server, images, grpc);
     ctx.log(`  verified ${verification.checked} outputs (HTTP and gRPC) against onnxruntime-node`);
-    const c = ctx.concurrency;
     const [h, g] = (await alternateHttp(ctx, [
-      { label: 'HTTP binary', measure: () => measureHttp(ctx, { server, path: INFER_PATH, bodies: http }, c) },
-      { label: 'gRPC raw', measure: () => measureGrpc(ctx, { server, clients, requests: grpc }, c) },
+      { label: 'HTTP binary', measure: () => measureLoop(ctx, server, httpCall(pool, INFER_PATH, http), c) },
+      { label: 'gRPC raw', measure: () => measureLoop(ctx, server, grpcCall(clients, grpc), c) },
     ])) as [HttpPhase[], HttpPhase[]];
     return resultOf(ctx, h, g, verification);
   } finally {
     clients.forEach((client) => client.close());
+    await pool.close();
     await server.stop();
   }
 }

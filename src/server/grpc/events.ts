@@ -73,27 +73,34 @@ export async function runCall(
   cancellation?: Cancellation,
 ): Promise<EventResponse> {
   const headers = headersOf(call.metadata);
+  let answered = false;
   const event: Event = {
     id: what.id || headers['x-request-id'] || randomUUID(),
     path: what.path,
     method: what.method,
     headers,
     body: what.body,
-    cancellation: cancellation ?? cancelledWith(call),
+    cancellation: cancellation ?? cancelledWith(call, () => answered),
     trigger: GRPC_TRIGGER,
   };
   const timer = deadlineTimer(call, event.cancellation!);
   try {
     return await runner.run(event);
   } finally {
+    answered = true;
     clearTimeout(timer);
   }
 }
 
-/** A cancellation that aborts when `call` is cancelled: with cancelReason(call). */
-export function cancelledWith(call: WatchedCall): Cancellation {
+/**
+ * A cancellation that aborts with cancelReason(call) when `call` is cancelled before `answered()`. (grpc-js also
+ * reports a call as cancelled once its stream has closed after the answer: no error is made for those.)
+ */
+function cancelledWith(call: WatchedCall, answered: () => boolean): Cancellation {
   const cancellation = new Cancellation();
-  call.on('cancelled', () => cancellation.abort(cancelReason(call)));
+  call.on('cancelled', () => {
+    if (!answered()) cancellation.abort(cancelReason(call));
+  });
   return cancellation;
 }
 

@@ -9,9 +9,10 @@
 import type { Parameters } from '../../protocol';
 import type { ProtoParameter } from './proto';
 
-function integerOf(text: string): number | string {
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : text;
+function integerOf(value: string | number): number | string {
+  if (typeof value === 'number') return value; // read as a number: a safe integer (see inferenceService)
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value;
 }
 
 /** The value of one parameter; undefined when none of its fields is set. */

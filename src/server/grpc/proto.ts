@@ -3,7 +3,7 @@
  * Triton's extensions) loaded once with @grpc/proto-loader, and the shapes its messages take in JavaScript.
  *
  * Loader options, and what they mean for the shapes below: field names as in the .proto (snake_case); int64 and
- * uint64 as decimal strings (exact beyond 2^53); enums by name; `bytes` as Buffers (views over the received
+ * uint64 as decimal strings (exact beyond 2^53), or numbers where inferenceService says; enums by name; `bytes` as Buffers (views over the received
  * message, no copy); repeated fields and maps always present (empty when not sent); fields not sent are
  * absent rather than defaulted; a oneof's chosen field is named by `parameter_choice`.
  */
@@ -42,15 +42,57 @@ export function protoDir(): string {
 
 let service: ServiceDefinition | undefined;
 
-/** The GRPCInferenceService definition (loaded on first use). */
+type Longs = typeof String | typeof Number;
+
+function loadService(longs: Longs): ServiceDefinition {
+  const dir = protoDir();
+  const definition = loadSync(join(dir, PROTO_FILE), { ...LOADER_OPTIONS, longs, includeDirs: [dir] });
+  const pkg = loadPackageDefinition(definition) as unknown as {
+    inference: { GRPCInferenceService: { service: ServiceDefinition } };
+  };
+  return pkg.inference.GRPCInferenceService.service;
+}
+
+function unsafe(value: unknown): boolean {
+  return typeof value === 'number' && !Number.isSafeInteger(value);
+}
+
+/** Whether a request read with int64 as numbers holds a value that needs its exact form (see inferenceService). */
+function needsExact(req: ProtoInferRequest): boolean {
+  const params = (map: Record<string, ProtoParameter> | undefined): boolean =>
+    Object.values(map ?? {}).some((p) => unsafe(p.int64_param) || unsafe(p.uint64_param));
+  return (
+    params(req.parameters) ||
+    req.inputs.some(
+      (t) =>
+        params(t.parameters) ||
+        (t.contents?.int64_contents?.length ?? 0) + (t.contents?.uint64_contents?.length ?? 0) > 0,
+    ) ||
+    req.outputs.some((o) => params(o.parameters))
+  );
+}
+
+/**
+ * The GRPCInferenceService definition (loaded on first use). ModelInfer and ModelStreamInfer requests are read
+ * with int64 fields as numbers first (protobuf.js turns each int64 into decimal text by long division: tens of
+ * µs per shape value), and read again exactly, as text, only when they carry int64/uint64 elements or a
+ * parameter beyond 2^53.
+ */
 export function inferenceService(): ServiceDefinition {
   if (service === undefined) {
-    const dir = protoDir();
-    const definition = loadSync(join(dir, PROTO_FILE), { ...LOADER_OPTIONS, includeDirs: [dir] });
-    const pkg = loadPackageDefinition(definition) as unknown as {
-      inference: { GRPCInferenceService: { service: ServiceDefinition } };
-    };
-    service = pkg.inference.GRPCInferenceService.service;
+    const exact = loadService(String);
+    const fast = loadService(Number);
+    const methods = { ...exact };
+    for (const name of ['ModelInfer', 'ModelStreamInfer']) {
+      const quick = fast[name]!.requestDeserialize as (bytes: Buffer) => ProtoInferRequest;
+      const slow = exact[name]!.requestDeserialize;
+      const read = (bytes: Buffer): unknown => {
+        const request = quick(bytes);
+        return needsExact(request) ? slow(bytes) : request;
+      };
+      methods[name] = { ...exact[name]!, requestDeserialize: read };
+    }
+    service = methods;
   }
   return service;
 }
@@ -59,10 +101,10 @@ export function inferenceService(): ServiceDefinition {
 export interface ProtoParameter {
   parameter_choice?: string;
   bool_param?: boolean;
-  int64_param?: string;
+  int64_param?: string | number;
   string_param?: string;
   double_param?: number;
-  uint64_param?: string;
+  uint64_param?: string | number;
   bytes_param?: Buffer;
 }
 

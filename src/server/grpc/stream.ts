@@ -70,6 +70,7 @@ export function streamInfer(
     finishIfDone();
   });
   call.on('cancelled', () => {
+    if (running.size === 0) return;
     const reason = cancelReason(call);
     for (const cancellation of running) cancellation.abort(reason);
   });
