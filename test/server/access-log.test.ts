@@ -38,7 +38,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Sends a request and waits for its access-log line (written once the response is finished). */
+/** Sends a request and waits (at most 5 s) for its access-log line, written once the response is finished. */
 async function logged(
   path: string,
   init: RequestInit,
@@ -46,7 +46,7 @@ async function logged(
   const before = lines.length;
   const res = await fetch(`${server.url}${path}`, init);
   const text = await res.text();
-  for (let i = 0; i < 100 && lines.length === before; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && lines.length === before; i++) await new Promise((r) => setTimeout(r, 10));
   expect(lines.length).toBe(before + 1);
   expect(lines[before]!.endsWith('\n')).toBe(true);
   return { res, text, entry: entries()[before]! };
