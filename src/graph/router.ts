@@ -185,7 +185,7 @@ export abstract class BaseRouter implements GraphStep {
       if (!this.isReady()) throw new NotReadyError(this.notReadyReason());
       return { ready: true };
     }
-    if (path === '' || path === `/${this.protocol}` || path.startsWith(this.healthPrefix)) {
+    if (path === '' || this.isProbePath(path)) {
       return this.serverMetadata();
     }
     return undefined;

@@ -124,6 +124,14 @@ describe('mock server: routing', () => {
     expect(await server.test('/')).toEqual(meta);
     expect(await server.test('/v2/health/live')).toEqual({ live: true });
     expect(await server.test('/v2/health/ready')).toEqual({ ready: true });
+    expect(await server.test('/v2/health')).toEqual(meta); // MLRun answers metadata under the health prefix
+  });
+
+  it('answers 404 for a path that only starts like the health prefix', async () => {
+    const server = await threeModels();
+    const error = await failure(server.test('/v2/healthz'));
+    expect(error.status).toBe(404);
+    expect(error.body).toMatchObject({ code: 'GS_NOT_FOUND' });
   });
 
   it('answers model metadata and readiness', async () => {
