@@ -8,6 +8,8 @@
  *                    [--model-control-mode none|explicit|poll] [--load-model NAME]... [--repository-poll-secs S]
  *                    [--model-name NAME]   (model control and layouts: see src/graph/repository/model-registry.ts)
  *   graphserve serve GRAPH.yaml [--module FILE] [...]   (a graph spec, JSON or YAML: see src/cli/spec-server.ts)
+ *                    [--function NAME] [--source URL]   (one function's part of a multi-function graph, fed by its
+ *                    stream queue; a stream of request bodies: see src/cli/stream-triggers.ts)
  *
  * Every option has an environment equivalent: GRAPHSERVE_ and the flag's name in capitals
  * (GRAPHSERVE_REQUEST_TIMEOUT …; see ./serve-options.ts). It prints one line per model (ready or
