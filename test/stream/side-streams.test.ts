@@ -23,6 +23,13 @@ class Tripler extends V2ModelServer {
   }
 }
 
+/** Records only what loggedResults() picks. */
+class Redacted extends Doubler {
+  override loggedResults(request: ModelRequest<number>): { inputs: unknown; outputs: unknown } {
+    return { inputs: request.inputs.length, outputs: 'redacted' };
+  }
+}
+
 let brokers: TestBrokers;
 let reader: RedisReader;
 const servers: MockServer[] = [];
@@ -104,6 +111,18 @@ describe('model monitoring', () => {
     });
     expect(typeof records[1]!.when).toBe('string');
     expect(typeof records[1]!.microsec).toBe('number');
+  });
+
+  it('records what loggedResults() picks instead of the inputs and outputs', async () => {
+    const key = uniqueName('logged');
+    const fn = newFunction('logged');
+    fn.addModel('redacted', { className: Redacted });
+    fn.setTracking({ streamPath: url(key) });
+    const server = await fn.toMockServer({ logger: silentLogger });
+    servers.push(server);
+    await server.test('/v2/models/redacted/infer', { inputs: [1, 2, 3] });
+    await waitFor(async () => (await messages(key)).length === 1, 5_000, 'the record');
+    expect((await messages(key))[0]).toMatchObject({ request: { inputs: 3 }, resp: { outputs: 'redacted' } });
   });
 
   it('sends micro-batches of `batch` records as headers and rows', async () => {
