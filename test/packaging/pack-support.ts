@@ -204,6 +204,8 @@ export async function compileAndRunExample(consumer: string, type: 'module' | 'c
     rootDir: '.',
     typeRoots: [path.join(ROOT, 'node_modules', '@types')],
     types: ['node'],
+    // The package's own declarations are checked in ESM only: the same files, half the time.
+    skipLibCheck: type === 'commonjs',
   };
   fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['library.ts'] }));
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
