@@ -111,6 +111,8 @@ export class KafkaProducer implements StreamProducer {
   private readonly producer: Producer<string, string, string, string>;
   private readonly waiting: PendingPublish[] = [];
   private sending = false;
+  private healthy = true;
+  private closed = false;
 
   constructor(
     readonly address: StreamAddress,
@@ -151,17 +153,39 @@ export class KafkaProducer implements StreamProducer {
     const messages = batch.flatMap((p) => p.messages.map((m) => ({ topic, key: m.key, value: m.value })));
     try {
       await this.producer.send({ messages });
+      this.healthy = true;
       for (const p of batch) p.resolve();
     } catch (err) {
       const error = unavailable(this.address, 'publishing', err);
       for (const p of batch) p.reject(error);
+      if (this.healthy) void this.probe();
     }
     if (this.waiting.length > 0) setImmediate(() => void this.sendWaiting());
     else this.sending = false;
   }
 
+  isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  /** After a failed send: asks the broker for the topic's metadata, with backoff, until it answers. */
+  private async probe(): Promise<void> {
+    this.healthy = false;
+    for (let attempt = 0; !this.healthy && !this.closed; attempt++) {
+      const ms = Math.min(kDefaultStreamOptions.retryMaxMs, kDefaultStreamOptions.retryMinMs * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, ms).unref());
+      try {
+        await this.producer.metadata({ topics: [this.address.name], forceUpdate: true });
+        this.healthy = true;
+      } catch {
+        // still away: try again later
+      }
+    }
+  }
+
   /** Closes once what waits has been sent. */
   async close(): Promise<void> {
+    this.closed = true;
     while (this.sending) await new Promise((resolve) => setTimeout(resolve, 10));
     await this.producer.close().catch(() => undefined);
   }

@@ -105,6 +105,11 @@ export class RedisProducer implements StreamProducer {
     }
   }
 
+  /** ioredis reconnects by itself (with backoff): healthy while its connection is up. */
+  isHealthy(): boolean {
+    return this.client.status === 'ready';
+  }
+
   /** Closes once the publishes in flight are done. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);

@@ -66,6 +66,11 @@ export interface StreamProducer {
   start(): Promise<void>;
   /** Publishes in order; resolves once the broker has them (Kafka: all in-sync replicas acknowledged). */
   publish(messages: readonly OutMessage[]): Promise<void>;
+  /**
+   * False from a failed publish until the broker answers again (checked in the background, with backoff), so
+   * a function whose queue's broker went away reports not ready.
+   */
+  isHealthy(): boolean;
   close(): Promise<void>;
 }
 

@@ -29,6 +29,15 @@ afterAll(async () => {
 
 const url = (key: string, address = brokers.redis): string => `redis://${address}/${key}`;
 
+/** Runs scripts/brokers/redis.sh (start DIR PORT | stop DIR). */
+function redisScript(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile('bash', [join(__dirname, '../../scripts/brokers/redis.sh'), ...args], (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  );
+}
+
 async function pendingOf(key: string, group: string): Promise<number> {
   return ((await reader.client.xpending(key, group)) as [number])[0];
 }
@@ -64,12 +73,6 @@ describe('faults on stream-fed functions', () => {
     const away: Brokers = await startBrokers({ redis: true });
     const [host, port] = away.redis!.split(':');
     const dir = away.dirs[0]!;
-    const redisScript = (...args: string[]): Promise<void> =>
-      new Promise((resolve, reject) =>
-        execFile('bash', [join(__dirname, '../../scripts/brokers/redis.sh'), ...args], (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
     try {
       const [q1, out] = [uniqueName('q1'), uniqueName('out')];
       const part = await startPart(pipeline('away', [url(q1), url(out, away.redis)]), 'enrich');
@@ -89,6 +92,23 @@ describe('faults on stream-fed functions', () => {
         await later.close();
       }
       await waitFor(async () => (await pendingOf(q1, 'enrich')) === 0 && part.server.isReady(), 10_000, 'recovery');
+    } finally {
+      await redisScript('stop', dir);
+    }
+  });
+
+  it("drops the root's readiness while its queue's broker is away, and brings it back", async () => {
+    const away: Brokers = await startBrokers({ redis: true });
+    const port = away.redis!.split(':')[1]!;
+    const dir = away.dirs[0]!;
+    try {
+      const root = await startPart(pipeline('root-away', [url(uniqueName('q1'), away.redis)]), '');
+      running.push(root);
+      expect(root.server.isReady()).toBe(true);
+      await redisScript('stop', dir);
+      await waitFor(() => !root.server.isReady(), 10_000, 'readiness to drop');
+      await redisScript('start', dir, port);
+      await waitFor(() => root.server.isReady(), 20_000, 'readiness to come back');
     } finally {
       await redisScript('stop', dir);
     }

@@ -62,5 +62,7 @@ export async function queueNode(step: FlowStep, options: FlowBuildOptions): Prom
       await producer.publish([eventToMessage(event)]);
       return undefined;
     },
+    // Not ready while the queue's broker is away (the function's readiness follows).
+    object: { isReady: () => producer.isHealthy() },
   };
 }
