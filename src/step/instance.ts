@@ -7,7 +7,7 @@
  *
  * The options of an instance are its `options` (RemoteStep, BatchHttpRequests and any user class that
  * keeps them there), else its `classArgs` with its modelPath, loadMode ('async' only), inputPath,
- * resultPath and requestTimeout (V2ModelServer), without `name`, `context` and `model` (an in-memory
+ * resultPath, requestTimeout and declared metadata (V2ModelServer), without `name`, `context` and `model` (an in-memory
  * object). An instance keeps its own name and its own context.
  */
 import type { Event } from '../event';
@@ -41,6 +41,9 @@ export function instanceOptions(instance: object): Record<string, unknown> {
     for (const key of MODEL_KEYS)
       if (record[key] !== undefined) (options as Record<string, unknown>)[key] = record[key];
     if (record['loadMode'] === 'async') (options as Record<string, unknown>)['loadMode'] = 'async';
+    const declared = record['declared'];
+    if (isPlainObject(declared) && Object.keys(declared).length > 0)
+      (options as Record<string, unknown>)['metadata'] = declared;
   }
   const args: Record<string, unknown> = {};
   if (!isPlainObject(options)) return args;

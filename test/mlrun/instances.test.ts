@@ -91,7 +91,8 @@ describe('steps as instances', () => {
     const fn = newFunction('models');
     const router = fn.setTopology('router');
     fn.addModel('d', new Doubler({ name: 'd', factor: 3 }));
-    router.addRoute('q', new Doubler({ name: 'q', factor: 4, loadMode: 'async' }));
+    const metadata = { platform: 'js', inputs: [{ name: 'x', datatype: 'FP64', shape: [-1] }] };
+    router.addRoute('q', new Doubler({ name: 'q', factor: 4, loadMode: 'async', metadata }));
     const server = await fn.toMockServer();
     await server.waitForCompletion();
     expect(await server.test('/v2/models/d/infer', { inputs: [1, 2] })).toMatchObject({ outputs: [3, 6] });
@@ -101,11 +102,12 @@ describe('steps as instances', () => {
       kind: 'router',
       routes: {
         d: { class_name: 'Doubler', class_args: { factor: 3 }, name: 'd' },
-        q: { class_name: 'Doubler', class_args: { factor: 4, load_mode: 'async' }, name: 'q' },
+        q: { class_name: 'Doubler', class_args: { factor: 4, load_mode: 'async', metadata }, name: 'q' },
       },
     });
     const loaded = await functionFromDict(fn.toDict()).toMockServer({ namespace: { Doubler } });
     await loaded.waitForCompletion();
     expect(await loaded.test('/v2/models/q/infer', { inputs: [2] })).toMatchObject({ outputs: [8] });
+    expect(await loaded.test('/v2/models/q')).toMatchObject({ platform: 'js', inputs: metadata.inputs });
   });
 });

@@ -85,6 +85,18 @@ describe('event trigger', () => {
     await server.waitForCompletion();
   });
 
+  it("waits for the model a stream event's body names on path '/', as MLRun's stream trigger sends it", async () => {
+    const gate = deferred();
+    const server = await gatedModel(gate.promise);
+    const stream = { kind: 'kafka', name: 'requests' };
+    const waiting = server.test('/', { model: 'g', inputs: [5] }, { trigger: stream });
+    const http = await server.test('/', { model: 'g', inputs: [5] }, { trigger: { kind: 'http' }, silent: true });
+    expect(http).toMatchObject({ code: 'GS_NOT_READY' });
+    gate.resolve();
+    expect(await waiting).toMatchObject({ model_name: 'g', outputs: [6] });
+    await server.waitForCompletion();
+  });
+
   it('bounds the wait of a stream event by the request timeout (504, not 503)', async () => {
     const gate = deferred();
     const server = await gatedModel(gate.promise, 0.05);
