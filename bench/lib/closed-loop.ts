@@ -2,8 +2,8 @@
  * A closed-loop load generator in this process for the grpc scenario, the same for both of its sides so that
  * neither client costs the shared cores more per request: `concurrency` callers, each sending its next prepared
  * request as soon as the previous one is answered, a warm-up and then a measured window in which only OK
- * answers that complete inside the window count, with their latencies in fractional ms. The calls: gRPC with
- * @grpc/grpc-js (./grpc-load.ts) and HTTP with undici (here), one connection per caller on both.
+ * answers that complete inside the window count, with their latencies in fractional ms. The calls: gRPC over
+ * node:http2 (./grpc-load.ts) and HTTP with undici (here), one connection per caller on both.
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';

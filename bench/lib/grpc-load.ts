@@ -1,10 +1,12 @@
 /**
  * gRPC for the grpc scenario: a `graphserve serve` child listening on HTTP and gRPC (both port 0), requests
- * pre-encoded once as ModelInferRequest messages with raw_input_contents, and the calls of its closed loop
- * (./closed-loop.ts): @grpc/grpc-js clients sending and receiving messages as bytes (no encoding or decoding
- * while timed, as the HTTP side sends prepared bodies and does not parse answers).
+ * pre-encoded once as ModelInferRequest messages with raw_input_contents, the calls of its closed loop
+ * (./closed-loop.ts) over plain HTTP/2 with those messages framed once (no encoding or decoding while timed, as
+ * the HTTP side sends prepared bodies and does not parse answers), and @grpc/grpc-js calls for the check of
+ * outputs before timing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import * as http2 from 'node:http2';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
@@ -137,9 +139,41 @@ export function callInfer(client: Client, request: Buffer): Promise<Buffer> {
   });
 }
 
-/** gRPC calls of the prepared `requests` over `clients` (caller i on client i modulo their number). */
-export function grpcCall(clients: readonly Client[], requests: readonly Buffer[]): Call {
-  return async (caller, n) => {
-    await callInfer(clients[caller % clients.length] as Client, requests[n % requests.length] as Buffer);
-  };
+/** A gRPC message as it travels in an HTTP/2 DATA frame: not compressed, 4-byte big-endian length, the bytes. */
+export function grpcFrame(message: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(message.length, 1);
+  return Buffer.concat([head, message]);
+}
+
+/** `count` plain HTTP/2 connections to a gRPC server at `target` (host:port). */
+export function h2Sessions(target: string, count: number): http2.ClientHttp2Session[] {
+  return Array.from({ length: count }, () => http2.connect(`http://${target}`));
+}
+
+const CALL_HEADERS = Object.freeze({
+  ':method': 'POST',
+  ':path': INFER_METHOD,
+  'content-type': 'application/grpc',
+  te: 'trailers',
+});
+
+/**
+ * ModelInfer calls of prepared frames over plain HTTP/2 (caller i on session i modulo their number), the answer
+ * read to its end and not decoded; OK when grpc-status is 0. The gRPC counterpart of an HTTP load generator:
+ * what a call costs the client is the HTTP/2 stream, not a gRPC library's machinery.
+ */
+export function h2GrpcCall(sessions: readonly http2.ClientHttp2Session[], frames: readonly Buffer[]): Call {
+  return (caller, n) =>
+    new Promise<void>((resolve, reject) => {
+      const session = sessions[caller % sessions.length] as http2.ClientHttp2Session;
+      const stream = session.request(CALL_HEADERS);
+      let status: unknown;
+      stream.on('response', (headers) => (status = headers['grpc-status'] ?? status));
+      stream.on('trailers', (trailers) => (status = trailers['grpc-status']));
+      stream.on('data', () => undefined);
+      stream.on('end', () => (status === '0' ? resolve() : reject(new Error(`grpc-status ${String(status)}`))));
+      stream.on('error', reject);
+      stream.end(frames[n % frames.length]);
+    });
 }

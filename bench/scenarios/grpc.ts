@@ -3,9 +3,10 @@
  * Triton's binary extension, on the PP-OCR direction classifier at c=64, both served by the same
  * `graphserve serve` child (batching on, max batch 32, no delay). Both sides use the same closed loop in this
  * process (../lib/closed-loop.ts): 64 callers, one connection each, prepared requests of 16 distinct images,
- * answers not decoded; HTTP calls go through undici, gRPC calls through @grpc/grpc-js, two JS clients of
- * comparable cost (autocannon, far cheaper per request than any gRPC client, would leave the server more of
- * the 2 shared cores on the HTTP side).
+ * answers read to their end and not decoded; HTTP calls go through undici, gRPC calls through node:http2 with
+ * prepared gRPC frames (grpc-status checked), two clients of comparable cost per call: on 2 shared cores a
+ * client's own CPU is taken from the server (autocannon is cheaper than any gRPC client; @grpc/grpc-js costs
+ * about twice node:http2 per call). @grpc/grpc-js checks the outputs before timing.
  *
  * HTTP and gRPC alternate `reps` times; ratio = median gRPC req/s ÷ median HTTP binary req/s (target ≥ 1).
  * Before timing, outputs over both transports must match onnxruntime-node's within 1e-4.
@@ -17,9 +18,11 @@ import {
   type GrpcServer,
   callInfer,
   firstGrpcOutput,
-  grpcCall,
   grpcClients,
+  grpcFrame,
   grpcRequest,
+  h2GrpcCall,
+  h2Sessions,
   startGraphserveGrpc,
 } from '../lib/grpc-load';
 import { alternateHttp, pairedHttpRatios, summariseHttp, type HttpPhase } from '../lib/http-load';
@@ -100,7 +103,8 @@ function resultOf(ctx: BenchContext, h: HttpPhase[], g: HttpPhase[], verificatio
       settings: settingsOf(ctx, {
         model: ctx.modelName,
         connections: ctx.concurrency,
-        client: 'one closed loop: undici (HTTP), @grpc/grpc-js (gRPC), one connection per caller',
+        client:
+          'one closed loop: undici (HTTP), node:http2 with prepared gRPC frames (gRPC), one connection per caller',
       }),
     },
     chart: pairChart(ctx, r),
@@ -115,18 +119,19 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const model = { name: MODEL_NAME, modelPath: ctx.modelPath, maxBatchSize: 32, threads: ctx.threads };
   const server = await startGraphserveGrpc(model);
   const c = ctx.concurrency;
-  const clients = grpcClients(server.grpcTarget, c);
+  const sessions = h2Sessions(server.grpcTarget, c);
+  const frames = grpc.map(grpcFrame);
   const pool = httpPool(server.url, c);
   try {
     const verification = await verify(ctx, server, images, grpc);
     ctx.log(`  verified ${verification.checked} outputs (HTTP and gRPC) against onnxruntime-node`);
     const [h, g] = (await alternateHttp(ctx, [
       { label: 'HTTP binary', measure: () => measureLoop(ctx, server, httpCall(pool, INFER_PATH, http), c) },
-      { label: 'gRPC raw', measure: () => measureLoop(ctx, server, grpcCall(clients, grpc), c) },
+      { label: 'gRPC raw', measure: () => measureLoop(ctx, server, h2GrpcCall(sessions, frames), c) },
     ])) as [HttpPhase[], HttpPhase[]];
     return resultOf(ctx, h, g, verification);
   } finally {
-    clients.forEach((client) => client.close());
+    sessions.forEach((session) => session.close());
     await pool.close();
     await server.stop();
   }
