@@ -56,6 +56,20 @@ export interface Addon {
    * regularly nested (native/json_numbers.h).
    */
   parseJsonNumbers(text: Uint8Array, start: number): { values: Float64Array; dims: number[]; end: number } | null;
+  /**
+   * Every `"data": [numbers]` array of the text, read on the libuv thread pool (each as parseJsonNumbers
+   * reads it, with the bytes [start, end) it spans); null when one is not strictly an array of numbers
+   * (native/json_arrays_async.h). The text's bytes must not change until the promise settles.
+   */
+  extractJsonNumberArrays(text: Uint8Array): Promise<JsonNumberArray[] | null>;
+}
+
+/** One array found by extractJsonNumberArrays. */
+export interface JsonNumberArray {
+  start: number;
+  end: number;
+  values: Float64Array;
+  dims: number[];
 }
 
 interface RawAddon {
@@ -63,6 +77,7 @@ interface RawAddon {
   createSession: Addon['createSession'];
   setExternalBuffersAllowed: Addon['setExternalBuffersAllowed'];
   parseJsonNumbers: Addon['parseJsonNumbers'];
+  extractJsonNumberArrays: Addon['extractJsonNumberArrays'];
 }
 
 const ROOT = path.resolve(__dirname, fs.existsSync(path.join(__dirname, '..', 'package.json')) ? '..' : '../..');
@@ -99,6 +114,7 @@ export function loadAddon(): Addon {
         createSession: raw.createSession.bind(raw),
         setExternalBuffersAllowed: raw.setExternalBuffersAllowed.bind(raw),
         parseJsonNumbers: raw.parseJsonNumbers.bind(raw),
+        extractJsonNumberArrays: raw.extractJsonNumberArrays.bind(raw),
       };
       return cached;
     } catch (err) {

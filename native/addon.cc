@@ -7,6 +7,7 @@
 
 #include "addon_data.h"
 #include "create_session.h"
+#include "json_arrays_async.h"
 #include "json_numbers.h"
 #include "ort_env.h"
 #include "session_wrap.h"
@@ -63,6 +64,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("createSession", Napi::Function::New(env, CreateSession, "createSession"));
   exports.Set("setExternalBuffersAllowed", Napi::Function::New(env, SetExternalBuffersAllowed));
   exports.Set("parseJsonNumbers", Napi::Function::New(env, ParseJsonNumbersJs, "parseJsonNumbers"));
+  exports.Set("extractJsonNumberArrays",
+              Napi::Function::New(env, ExtractJsonNumberArraysJs, "extractJsonNumberArrays"));
   return exports;
 }
 

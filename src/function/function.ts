@@ -24,7 +24,7 @@ export interface FunctionOptions {
   parameters?: Record<string, unknown>;
 }
 
-/** How to build the graph, and the GraphServer's own options (requestTimeout). */
+/** How to build the graph, and the GraphServer's own options (requestTimeout, offThreadJson). */
 export interface BuildOptions extends GraphServerOptions {
   /** Classes referred to by name in the specs (looked up before the registry). */
   namespace?: Namespace;
@@ -162,7 +162,8 @@ export class ServingFunction {
       const graph = this.graph;
       const root =
         graph instanceof FlowSpec ? await graph.build(namespace, context, flow) : await graph.build(namespace, context);
-      const server = new GraphServer(root, context, { requestTimeout: options.requestTimeout });
+      const { requestTimeout, offThreadJson } = options;
+      const server = new GraphServer(root, context, { requestTimeout, offThreadJson });
       server.onClose(async () => {
         await sides.flush();
         await streams.close();

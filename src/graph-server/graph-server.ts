@@ -22,7 +22,7 @@ import {
 import { createContext, type ServingContext } from '../step/context';
 import { isServingResponse } from '../step/response';
 import type { GraphStep } from '../step/step';
-import { decodeBody } from '../protocol';
+import { OffThreadJsonDecoder, kDefaultOffThreadJsonOptions, type OffThreadJsonOptions } from '../protocol';
 import type { Event, EventResponse } from '../event';
 import { graphPicture } from './graph-picture';
 import { METRICS_PATH, ServerMetrics } from './metrics';
@@ -37,10 +37,16 @@ export interface GraphServerOptions {
    * limit. A model's own `requestTimeout` replaces it on that model's routes. Expired: 504 GS_TIMEOUT.
    */
   requestTimeout?: number;
+  /**
+   * JSON bodies of `minBytes` (1 MiB) and more have their number arrays read off the event loop, at most
+   * `maxPending` at once (then 503 GS_QUEUE_FULL); see src/protocol/off-thread-json.ts.
+   */
+  offThreadJson?: OffThreadJsonOptions;
 }
 
 export const kDefaultGraphServerOptions: Readonly<Required<GraphServerOptions>> = Object.freeze({
   requestTimeout: 60, // seconds; as nginx's proxy_read_timeout (Triton and MLServer leave it to the client)
+  offThreadJson: kDefaultOffThreadJsonOptions,
 });
 
 /** Methods a graph answers when it does not say (flows, plain steps). */
@@ -58,6 +64,8 @@ export class GraphServer {
   /** Work still running after its event was answered (timed out, cancelled): waitForCompletion waits for it. */
   private readonly abandoned = new Set<Promise<unknown>>();
   private stopping = false;
+  /** Decodes bodies, large JSON ones off the event loop. */
+  readonly bodies: OffThreadJsonDecoder;
   /** What close() releases after the last event (the function's stream clients). */
   private readonly closers: (() => Promise<void>)[] = [];
   private readonly stoppers: (() => Promise<void>)[] = [];
@@ -80,7 +88,8 @@ export class GraphServer {
       'requestTimeout',
       options.requestTimeout ?? kDefaultGraphServerOptions.requestTimeout,
     );
-    this.options = Object.freeze({ requestTimeout });
+    this.bodies = new OffThreadJsonDecoder(options.offThreadJson);
+    this.options = Object.freeze({ requestTimeout, offThreadJson: this.bodies.options });
   }
 
   /** Whether every model of the graph is ready, every readiness check passes, and the server is not draining. */
@@ -228,6 +237,8 @@ export class GraphServer {
   private async handle(original: Event, cancellation: Cancellation, toEnd = false): Promise<EventResponse> {
     try {
       const event = this.prepare(original, cancellation);
+      // A large JSON body decoded off the loop (an in-process caller's own body passes as it came).
+      if (event.body !== original.body && event.body instanceof Promise) event.body = await event.body;
       const picture = await graphPicture(this.graph, event.method, event.path);
       if (picture) return picture;
       const graph = this.graph;
@@ -249,7 +260,7 @@ export class GraphServer {
     const path = headers[EVENT_PATH_HEADER] || original.path || '/';
     // Text and bytes stay what they are unless they are JSON (src/protocol/body.ts); a model server takes
     // raw bytes as its single input (V2ModelServer), other steps get them as they came.
-    const body = decodeBody(original.body, headers);
+    const body = this.bodies.decode(original.body, headers);
     // Every field written out: a spread that adds a key the source lacks takes V8's slow path (µs per request).
     const { method, contentType, trigger, key } = original;
     return { id, key, path, method, headers, body, contentType, cancellation, trigger };

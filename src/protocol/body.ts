@@ -38,8 +38,21 @@ function kindOf(contentType: string): BodyKind {
   return TEXT_TYPE.test(contentType) ? 'text' : 'raw';
 }
 
-/** Decodes an event body (see the module comment); headers have lower-cased names. */
-export function decodeBody(body: unknown, headers: Record<string, string>): unknown {
+/**
+ * Whether decodeBody may read `body` with the fast path of ./fast-json.ts: a JSON Buffer (by content type,
+ * or untyped), not a binary-extension body. ./off-thread-json.ts runs that path off the event loop.
+ */
+export function mayBeInferJson(body: unknown, headers: Record<string, string>): body is Buffer {
+  if (!Buffer.isBuffer(body) || headers[HEADER_LENGTH] !== undefined) return false;
+  const kind = kindOf(contentTypeOf(headers));
+  return kind === 'json' || kind === 'maybe-json';
+}
+
+/**
+ * Decodes an event body (see the module comment); headers have lower-cased names. `fastJson` false skips
+ * the fast path (the caller has already tried it, off the event loop); the result is the same.
+ */
+export function decodeBody(body: unknown, headers: Record<string, string>, fastJson = true): unknown {
   const isBuffer = Buffer.isBuffer(body);
   if (!isBuffer && typeof body !== 'string') return body;
   const headerLength = headers[HEADER_LENGTH];
@@ -47,7 +60,7 @@ export function decodeBody(body: unknown, headers: Record<string, string>): unkn
   const contentType = contentTypeOf(headers);
   const kind = kindOf(contentType);
   if (kind === 'raw') return body.length === 0 ? undefined : body;
-  const fast = isBuffer && kind !== 'text' ? parseLargeInferJson(body) : undefined;
+  const fast = fastJson && isBuffer && kind !== 'text' ? parseLargeInferJson(body) : undefined;
   if (fast !== undefined) return fast;
   const text = isBuffer ? body.toString('utf8') : body;
   if (text.trim() === '') return undefined;

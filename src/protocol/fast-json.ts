@@ -47,11 +47,15 @@ function skipSpace(buf: Buffer, i: number): number {
   return i;
 }
 
-/** Splits out every `"data": [numbers]` array; undefined when a "data" array is not all numbers. */
-function extract(buf: Buffer, parse: NumberParser): { text: string; arrays: NumberArray[] } | undefined {
-  const parts: Buffer[] = [];
-  const arrays: NumberArray[] = [];
-  let last = 0;
+/** One `"data": [numbers]` array read by the addon: the bytes [start, end) it spans, its numbers and nesting. */
+export interface FoundArray extends NumberArray {
+  start: number;
+  end: number;
+}
+
+/** Finds every `"data": [numbers]` array; undefined when a "data" array is not all numbers. */
+function extract(buf: Buffer, parse: NumberParser): FoundArray[] | undefined {
+  const arrays: FoundArray[] = [];
   let pos = buf.indexOf(KEY);
   while (pos !== -1) {
     let i = skipSpace(buf, pos + KEY.length);
@@ -60,16 +64,25 @@ function extract(buf: Buffer, parse: NumberParser): { text: string; arrays: Numb
       if (buf[i] === 0x5b /* [ */) {
         const found = parse(buf, i);
         if (found === null) return undefined;
-        parts.push(buf.subarray(last, i), Buffer.from(JSON.stringify(`${PLACEHOLDER}${arrays.length}`)));
-        arrays.push({ values: found.values, dims: found.dims });
-        last = i = found.end;
+        arrays.push({ start: i, end: found.end, values: found.values, dims: found.dims });
+        i = found.end;
       }
     }
     pos = buf.indexOf(KEY, i);
   }
-  if (arrays.length === 0) return undefined;
+  return arrays;
+}
+
+/** The text with each found array replaced by a placeholder string naming its index. */
+function withPlaceholders(buf: Buffer, arrays: readonly FoundArray[]): string {
+  const parts: Buffer[] = [];
+  let last = 0;
+  arrays.forEach((found, index) => {
+    parts.push(buf.subarray(last, found.start), Buffer.from(JSON.stringify(`${PLACEHOLDER}${index}`)));
+    last = found.end;
+  });
   parts.push(buf.subarray(last));
-  return { text: Buffer.concat(parts).toString('utf8'), arrays };
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** Whether data read with `dims` is flat, or nested exactly as `shape` (as the usual path requires). */
@@ -82,7 +95,7 @@ function nestedAsShape(dims: readonly number[], shape: unknown): boolean {
  * Puts each array back as typed data; false when a placeholder is anywhere but an FP32/FP64 input's data,
  * or data is nested otherwise than its input's shape (the usual path then says what is wrong).
  */
-function restore(body: unknown, arrays: NumberArray[]): boolean {
+function restore(body: unknown, arrays: readonly NumberArray[]): boolean {
   const inputs = (body as { inputs?: unknown } | null)?.inputs;
   if (!Array.isArray(inputs)) return false;
   let restored = 0;
@@ -99,18 +112,26 @@ function restore(body: unknown, arrays: NumberArray[]): boolean {
   return restored === arrays.length;
 }
 
+/**
+ * The body with `arrays` (every `"data": [numbers]` array of `buf`, in order, as the addon found them)
+ * put back as typed data, or undefined to parse it the usual way (see the module comment).
+ */
+export function assembleInferJson(buf: Buffer, arrays: readonly FoundArray[]): unknown {
+  if (arrays.length === 0) return undefined;
+  let body: unknown;
+  try {
+    body = parseJson(withPlaceholders(buf, arrays), 'the request body');
+  } catch {
+    return undefined;
+  }
+  return restore(body, arrays) ? body : undefined;
+}
+
 /** The decoded body via the fast path, or undefined to parse it the usual way. */
 export function parseLargeInferJson(buf: Buffer): unknown {
   if (buf.length < FAST_JSON_MIN_BYTES) return undefined;
   const parse = numberParser();
   if (parse === null) return undefined;
-  const split = extract(buf, parse);
-  if (split === undefined) return undefined;
-  let body: unknown;
-  try {
-    body = parseJson(split.text, 'the request body');
-  } catch {
-    return undefined;
-  }
-  return restore(body, split.arrays) ? body : undefined;
+  const arrays = extract(buf, parse);
+  return arrays === undefined ? undefined : assembleInferJson(buf, arrays);
 }

@@ -4,6 +4,12 @@
  * looksLikeTensorList → checkOutputTensors → encodeInferResponse on the way out.
  */
 export { decodeBody } from './body';
+export {
+  OffThreadJsonDecoder,
+  kDefaultOffThreadJsonOptions,
+  OFF_THREAD_JSON_ENV,
+  type OffThreadJsonOptions,
+} from './off-thread-json';
 export { isTensorRequest, decodeInferRequest, checkShape, MAX_ELEMENTS } from './request';
 export {
   isTensorList,

@@ -6,6 +6,7 @@ import {
   HEADER_LENGTH,
   tensorFromNested,
 } from '../../src/protocol';
+import { BODY_DECODERS } from './decoders';
 import { binaryBody, tensorOf } from './helpers';
 
 function input(over: Record<string, unknown>): unknown {
@@ -28,6 +29,31 @@ describe('protocol errors say what is wrong', () => {
     expectError(() => decodeBody(Buffer.from('{"inputs": [1,\n 2,]}'), {}), BadRequestError, /malformed JSON/);
     expectError(() => decodeBody('{"a":1', {}), BadRequestError, /line 1, column 7/);
     expect(() => decodeBody('{', {})).toThrow(expect.objectContaining({ status: 400, code: 'GS_BAD_REQUEST' }));
+  });
+
+  it.each(BODY_DECODERS)('rejects malformed JSON Buffers $label with the same 400 and message', async (d) => {
+    const bodies = [
+      '{"inputs": [1,\n 2,]}',
+      '{"a":1',
+      '{',
+      // The number array is well-formed, the rest of the body is not: the position is the whole text's.
+      '{"inputs": [{"name": "x", "datatype": "FP32", "shape": [3], "data": [1, 2, 3]}],\n "id": }',
+      '{"inputs": [{"name": "x", "datatype": "FP32", "shape": [3], "data": [1, 2, 3]}]} trailing',
+    ];
+    for (const text of bodies) {
+      const expected = (() => {
+        try {
+          decodeBody(Buffer.from(text), {});
+        } catch (err) {
+          return err as BadRequestError;
+        }
+        throw new Error(`decodeBody accepted ${text}`);
+      })();
+      expect(expected).toBeInstanceOf(BadRequestError);
+      await expect(d.decode(Buffer.from(text))).rejects.toThrow(
+        expect.objectContaining({ status: 400, code: 'GS_BAD_REQUEST', message: expected.message }),
+      );
+    }
   });
 
   it('rejects an unknown datatype and lists the known ones', () => {

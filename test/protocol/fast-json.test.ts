@@ -2,6 +2,7 @@ import { FAST_JSON_MIN_BYTES, parseLargeInferJson } from '../../src/protocol/fas
 import { decodeBody, decodeInferRequest } from '../../src/protocol';
 import { BadRequestError, InvalidTensorError } from '../../src/errors';
 import { loadAddon } from '../../bindings/loader';
+import { BODY_DECODERS } from './decoders';
 
 const N = 8192; // elements: bodies well over FAST_JSON_MIN_BYTES
 
@@ -31,8 +32,8 @@ function slow(buf: Buffer) {
   return decodeInferRequest(JSON.parse(buf.toString('utf8')));
 }
 
-describe('the fast path for large OIP JSON bodies', () => {
-  it('gives the same request as JSON.parse for FP32 and FP64 inputs, flat and nested', () => {
+describe.each(BODY_DECODERS)('the fast path for large OIP JSON bodies, $label', (d) => {
+  it('gives the same request as JSON.parse for FP32 and FP64 inputs, flat and nested', async () => {
     const buf = body({
       id: 'r1',
       parameters: { binary_data_output: false },
@@ -46,15 +47,22 @@ describe('the fast path for large OIP JSON bodies', () => {
     expect(fast).toBeDefined();
     expect(Object.prototype.toString.call(fast.inputs[0]!.data)).toBe('[object Float32Array]');
     expect(Object.prototype.toString.call(fast.inputs[1]!.data)).toBe('[object Float64Array]');
-    expect(decodeInferRequest(decodeBody(buf, {}))).toEqual(slow(buf));
+    const before = d.offThread();
+    const decoded = (await d.decode(buf)) as { inputs: Array<{ data: unknown }> };
+    expect(d.offThread() - before).toBe(d.offLoop ? 1 : 0);
+    expect(Object.prototype.toString.call(decoded.inputs[0]!.data)).toBe('[object Float32Array]');
+    expect(decodeInferRequest(decoded)).toEqual(slow(buf));
   });
 
-  it('reads every JSON number form exactly as JSON.parse does', () => {
+  it('reads every JSON number form exactly as JSON.parse does', async () => {
     const text = `[-0, 0.5, 1e-7, -2.5E+3, 123456789.123456789, 1.7976931348623157e308, 5e-324, ${values(N).join(' ,\n ')}]`;
     const buf = Buffer.from(
       `{"inputs": [ {"name": "x", "datatype": "FP64", "shape": [${N + 7}], "data" : ${text} } ]}`,
     );
-    const fast = parseLargeInferJson(buf) as { inputs: Array<{ data: Float64Array }> };
+    const before = d.offThread();
+    const fast = (await d.decode(buf)) as { inputs: Array<{ data: Float64Array }> };
+    expect(d.offThread() - before).toBe(d.offLoop ? 1 : 0);
+    expect(Object.prototype.toString.call(fast.inputs[0]!.data)).toBe('[object Float64Array]');
     expect(Array.from(fast.inputs[0]!.data)).toEqual(JSON.parse(text));
     expect(Object.is(fast.inputs[0]!.data[0], -0)).toBe(true);
   });
@@ -68,18 +76,20 @@ describe('the fast path for large OIP JSON bodies', () => {
     ['an input without a datatype (MLRun dialect)', { inputs: [{ data: values(N) }] }],
     ['BOOL data', { inputs: [{ name: 'x', datatype: 'BOOL', shape: [N], data: values(N).map((v) => v > 0) }] }],
     ['a body with no data arrays', { inputs: [values(N)] }],
-  ])('leaves %s to the usual parser, with the same result', (_what, obj) => {
+  ])('leaves %s to the usual parser, with the same result', async (_what, obj) => {
     const buf = body(obj);
     expect(parseLargeInferJson(buf)).toBeUndefined();
-    expect(decodeBody(buf, {})).toEqual(JSON.parse(buf.toString('utf8')));
+    const before = d.offThread();
+    expect(await d.decode(buf)).toEqual(JSON.parse(buf.toString('utf8')));
+    expect(d.offThread()).toBe(before);
   });
 
-  it('keeps data nested exactly as its shape on the fast path', () => {
+  it('keeps data nested exactly as its shape on the fast path', async () => {
     const buf = body({
       inputs: [{ name: 'x', datatype: 'FP32', shape: [4, 2, N / 8], data: nest(values(N), [4, 2, N / 8]) }],
     });
-    const fast = parseLargeInferJson(buf) as { inputs: Array<{ data: unknown }> };
-    expect(fast).toBeDefined();
+    const fast = (await d.decode(buf)) as { inputs: Array<{ data: unknown }> };
+    expect(Object.prototype.toString.call(fast.inputs[0]!.data)).toBe('[object Float32Array]');
     expect(decodeInferRequest(fast).inputs[0]!.data).toEqual(Float32Array.from(values(N)));
   });
 
@@ -87,25 +97,28 @@ describe('the fast path for large OIP JSON bodies', () => {
     ['ragged rows whose count matches the shape', [2, N / 2], [values(N / 2 - 1), values(N / 2 + 1)]],
     ['nesting of another shape with the same count', [4, N / 4], nest(values(N), [2, 2, N / 4])],
     ['numbers beside lists', [N / 2, 2], [...values(N - 2), [1, 2]]],
-  ])('sends %s the usual way, which rejects it with 400', (_what, shape, data) => {
+  ])('sends %s the usual way, which rejects it with 400', async (_what, shape, data) => {
     const buf = body({ inputs: [{ name: 'x', datatype: 'FP32', shape, data }] });
     expect(parseLargeInferJson(buf)).toBeUndefined();
-    expect(() => decodeInferRequest(decodeBody(buf, {}))).toThrow(InvalidTensorError);
-    expect(() => decodeInferRequest(decodeBody(buf, {}))).toThrow(
+    const decoded = await d.decode(buf);
+    expect(() => decodeInferRequest(decoded)).toThrow(InvalidTensorError);
+    expect(() => decodeInferRequest(decoded)).toThrow(
       `input 'x': data is neither flat nor nested as the shape [${shape.join(', ')}]`,
     );
   });
 
-  it('leaves a key that merely contains "data" to the usual parser', () => {
+  it('leaves a key that merely contains "data" to the usual parser', async () => {
     const buf = body({ 'foo"data': values(N), inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [1] }] });
     expect(parseLargeInferJson(buf)).toBeUndefined();
+    expect(await d.decode(buf)).toEqual(JSON.parse(buf.toString('utf8')));
   });
 
-  it('answers malformed JSON with the usual BadRequestError', () => {
+  it('answers malformed JSON with the usual BadRequestError', async () => {
     const good = body({ inputs: [{ name: 'x', datatype: 'FP32', shape: [N], data: values(N) }] }).toString();
     const bad = Buffer.from(good.replace('"shape"', 'shape'));
     expect(parseLargeInferJson(bad)).toBeUndefined();
-    expect(() => decodeBody(bad, {})).toThrow(BadRequestError);
+    await expect(d.decode(bad)).rejects.toThrow(BadRequestError);
+    await expect(d.decode(bad)).rejects.toThrow(/malformed JSON in the request body \(line 1, column/);
     expect(() => decodeBody(bad, {})).toThrow(/malformed JSON in the request body \(line 1, column/);
   });
 

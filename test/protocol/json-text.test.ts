@@ -1,7 +1,8 @@
 import { BadRequestError, ModelError } from '../../src/errors';
-import { decodeBody, decodeInferRequest, elementsFromJson, elementsToJson } from '../../src/protocol';
+import { decodeInferRequest, elementsFromJson, elementsToJson } from '../../src/protocol';
 import { FAST_JSON_MIN_BYTES } from '../../src/protocol/fast-json';
 import { MAX_JSON_DEPTH, parseJson, stringifyJson } from '../../src/protocol/json-text';
+import { BODY_DECODERS } from './decoders';
 
 const BIG = ['4611686018427387904', '-4611686018427387904', '9007199254740993', '18446744073709551615'];
 
@@ -118,16 +119,27 @@ describe('bigint tensor elements', () => {
   });
 });
 
-describe('large bodies with INT64 inputs', () => {
-  it('decodes INT64 data beside FP32 data exactly in a body large enough for the fast path', () => {
+describe.each(BODY_DECODERS)('large bodies with INT64 inputs, decoded $label', (d) => {
+  it('decodes INT64 data beside FP32 data exactly in a body large enough for the fast path', async () => {
     const n = 4096;
     const floats = Array.from({ length: n }, (_, i) => i / 7);
     const ints = Array.from({ length: n }, (_, i) => (2n ** 62n + BigInt(i)).toString());
     const text = `{"inputs": [{"name": "f", "datatype": "FP32", "shape": [${n}], "data": [${floats.join(',')}]},
       {"name": "i", "datatype": "INT64", "shape": [${n}], "data": [${ints.join(',')}]}]}`;
     expect(text.length).toBeGreaterThan(FAST_JSON_MIN_BYTES);
-    const req = decodeInferRequest(decodeBody(Buffer.from(text), {}));
+    const req = decodeInferRequest(await d.decode(Buffer.from(text)));
     expect(Array.from(req.inputs[1]!.data as BigInt64Array, String)).toEqual(ints);
     expect(req.inputs[0]!.data).toEqual(Float32Array.from(floats));
+  });
+
+  it(`rejects data nested more than ${MAX_JSON_DEPTH} levels deep with 400`, async () => {
+    const deep = `${'['.repeat(5000)}1${']'.repeat(5000)}`;
+    const text = `{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": ${deep}}]}`;
+    await expect(d.decode(Buffer.from(text))).rejects.toThrow(
+      expect.objectContaining({
+        status: 400,
+        message: `the request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+      }),
+    );
   });
 });
