@@ -3,7 +3,7 @@
  * `graphserve serve GRAPH.yaml --module FILE [--function NAME] [--source URL]` (the compiled CLI).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toYaml } from '../../src/graph/flow/dict';
@@ -37,8 +37,31 @@ async function lockBuild(): Promise<void> {
   }
 }
 
-/** Compiles the sources into BUILD (shared by the stream test files) without blocking the event loop. */
+/** The newest modification time of the files under `dir`, ms. */
+function newestUnder(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestUnder(file) : statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+/** dist/ when `npm test` (or anyone) built it after the last change to the sources: no need to compile again. */
+function freshDist(): string | undefined {
+  const main = statSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'), { throwIfNoEntry: false });
+  if (!main) return undefined;
+  const sources = Math.max(newestUnder(join(ROOT, 'src')), newestUnder(join(ROOT, 'bindings')));
+  return main.mtimeMs > sources ? join(ROOT, 'dist') : undefined;
+}
+
+/**
+ * The compiled CLI: dist/ when it is newer than the sources (CI's `npm test` builds it first), else the sources
+ * compiled into BUILD (shared by the stream test files) without blocking the event loop.
+ */
 async function compileShared(): Promise<string> {
+  const dist = freshDist();
+  if (dist) return dist;
   await lockBuild();
   try {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
