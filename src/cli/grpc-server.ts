@@ -3,6 +3,7 @@
  * and stopped with it: one close() drains both at once (src/server/grpc/grpc.ts, src/server/http/http-drain.ts),
  * each within --drain-timeout.
  */
+import { GraphServeError } from '../errors';
 import type { GraphServer } from '../graph-server/graph-server';
 import { serveGrpc, type GrpcOptions, type RunningGrpcServer } from '../server/grpc/grpc';
 import type { RunningServer } from '../server/http/http';
@@ -30,7 +31,8 @@ export async function withGrpc(
     running = await serveGrpc(graphServer, grpc);
   } catch (err) {
     await http.close();
-    throw new Error(`gRPC cannot listen on ${grpc.host ?? ''}:${grpc.port ?? ''}: ${(err as Error).message}`);
+    const why = err instanceof Error ? err.message : String(err);
+    throw new GraphServeError(`gRPC cannot listen on ${grpc.host ?? ''}:${grpc.port ?? ''}: ${why}`, { cause: err });
   }
   const close = async (): Promise<void> => {
     await Promise.all([http.close(), running.close()]);
