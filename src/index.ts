@@ -25,5 +25,12 @@ export { MockServer, MockServerError, type MockResponse, type TestOptions } from
 export type { HttpOptions, RunningServer } from './server/http/http';
 export { serveGrpc, kDefaultGrpcOptions, type GrpcOptions, type RunningGrpcServer } from './server/grpc/grpc';
 export { guardProcess, type UncaughtKind } from './server/process-guard';
+export {
+  StreamTrigger,
+  type StreamTriggerMode,
+  type StreamTriggerOptions,
+  type StreamTriggerStats,
+} from './server/stream/stream-trigger';
+export { StreamPool, kDefaultStreamOptions, parseStreamUrl, type StreamAddress, type StreamOptions } from './streams';
 export * from './graph/ensemble';
 export * from './remote';
