@@ -6,6 +6,9 @@
 import { newFunction } from '../../src/function/function';
 import { createLogger, formatTextLine, lineLoggerOf } from '../../src/logging';
 import { serve, type RunningServer } from '../../src/server/http/http';
+import { serveGrpc, type RunningGrpcServer } from '../../src/server/grpc/grpc';
+import { inferClient } from './grpc-client';
+import { Metadata } from '@grpc/grpc-js';
 import { V2ModelServer } from '../../src/model/v2-model-server';
 import type { ModelRequest } from '../../src/model/types';
 
@@ -68,6 +71,7 @@ describe('log lines', () => {
 
 describe('request ids in log lines', () => {
   let server: RunningServer;
+  let grpc: RunningGrpcServer;
   const sink = capture();
 
   beforeAll(async () => {
@@ -77,9 +81,11 @@ describe('request ids in log lines', () => {
     fn.addModel('chatty', { className: Chatty });
     const graph = await fn.toGraphServer({ logger: lineLoggerOf(log) });
     server = await serve(graph, { host: '127.0.0.1', port: 0, loggerInstance: log });
+    grpc = await serveGrpc(graph, { host: '127.0.0.1', port: 0 });
   });
 
   afterAll(async () => {
+    await grpc?.close();
     await server?.close();
   });
 
@@ -109,6 +115,24 @@ describe('request ids in log lines', () => {
     const ids = Array.from({ length: 8 }, (_, i) => `concurrent-${i}`);
     await Promise.all(ids.map((id) => infer({ 'x-request-id': id })));
     for (const id of ids) expect(sink.records().filter((r) => r['reqId'] === id)).toHaveLength(1);
+  });
+
+  it("carry a gRPC call's x-request-id metadata, like HTTP's header", async () => {
+    const client = inferClient(grpc.target);
+    const metadata = new Metadata();
+    metadata.set('x-request-id', 'grpc-call-1');
+    const request = {
+      model_name: 'chatty',
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [3], contents: { fp32_contents: [1, 2, 3] } }],
+    };
+    try {
+      await client.call('ModelInfer', request, { metadata }).catch(() => undefined); // the answer is not the point
+    } finally {
+      client.close();
+    }
+    expect(sink.records().filter((r) => r['reqId'] === 'grpc-call-1')).toEqual([
+      expect.objectContaining({ msg: 'predicting' }),
+    ]);
   });
 
   it('are absent from lines logged outside any request', () => {

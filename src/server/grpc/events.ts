@@ -9,6 +9,7 @@ import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { Cancellation } from '../../cancellation';
 import { BadRequestError, CancelledError, TimeoutError, type GraphServeError } from '../../errors';
 import { GRPC_TRIGGER, type Event, type EventResponse } from '../../event';
+import { withRequestId } from '../../logging';
 
 /** What the gRPC transport needs from GraphServer: run() never throws; errors come back as a status. */
 export interface EventRunner {
@@ -85,7 +86,7 @@ export async function runCall(
   };
   const timer = deadlineTimer(call, event.cancellation!);
   try {
-    return await runner.run(event);
+    return await withRequestId(event.id, () => runner.run(event)); // every line it logs carries the id
   } finally {
     answered = true;
     clearTimeout(timer);
