@@ -13,6 +13,7 @@ import {
   type ModelRequest,
   type ServingContext,
 } from '../../src';
+import { MAX_KEPT_FLOW_ERRORS } from '../../src/graph/flow/runner';
 
 /** Appends its name to the body's `trail` list. */
 class Tag {
@@ -89,6 +90,22 @@ describe('async flows', () => {
     await expect(mock.waitForCompletion()).rejects.toThrow('simulated error');
     expect(seen).toEqual([{ x: 1 }]);
     await expect(mock.waitForCompletion()).resolves.toBeUndefined();
+  });
+
+  it('keeps at most MAX_KEPT_FLOW_ERRORS errors after the response, and counts the rest', async () => {
+    const fn = newFunction('many-failures');
+    fn.setTopology('flow').to({ className: 'Raiser', name: 'boom' });
+    const mock = await fn.toMockServer({ namespace, logger: silentLogger });
+    const count = MAX_KEPT_FLOW_ERRORS + 5;
+    for (let i = 0; i < count; i++) await mock.test('/', { x: i });
+    const failure = await mock.waitForCompletion().then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(failure?.message).toMatch(
+      new RegExp(`^${count} flow error\\(s\\) after the response: .*\\(and 5 more, not kept\\)$`),
+    );
+    expect((failure?.cause as AggregateError).errors).toHaveLength(MAX_KEPT_FLOW_ERRORS);
   });
 
   it('fails the request with an error of any branch that comes before the responder', async () => {

@@ -50,10 +50,15 @@ interface Reply {
   failures?: unknown[];
 }
 
+/** Errors after the response kept for whenSettled(): the first ones; later ones are only counted (and logged). */
+export const MAX_KEPT_FLOW_ERRORS = 100;
+
 export class FlowRunner implements GraphStep {
   readonly name = 'flow';
   private readonly background = new Set<Promise<void>>();
   private errors: unknown[] = [];
+  /** Errors after the response beyond MAX_KEPT_FLOW_ERRORS since the last whenSettled(). */
+  private droppedErrors = 0;
 
   constructor(
     readonly engine: FlowEngine,
@@ -105,11 +110,14 @@ export class FlowRunner implements GraphStep {
     await Promise.all([...this.nodes.values()].map((node) => node.object?.whenSettled?.()));
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
     const errors = this.errors;
+    const dropped = this.droppedErrors;
     this.errors = [];
+    this.droppedErrors = 0;
     if (errors.length === 0) return;
     const messages = errors.map((err) => toGraphServeError(err).message).join('; ');
+    const more = dropped > 0 ? ` (and ${dropped} more, not kept)` : '';
     const cause = errors.length === 1 ? errors[0] : new AggregateError(errors);
-    throw new GraphError(`${errors.length} flow error(s) after the response: ${messages}`, { cause });
+    throw new GraphError(`${errors.length + dropped} flow error(s) after the response: ${messages}${more}`, { cause });
   }
 
   /** Graphviz DOT text of the graph this runner runs. */
@@ -180,7 +188,8 @@ export class FlowRunner implements GraphStep {
     }
     if (reply && !reply.settled) return this.settle(reply, err);
     this.context.logger.error(`flow step ${node.name} failed: ${toGraphServeError(err).message}`, { step: node.name });
-    this.errors.push(err);
+    if (this.errors.length < MAX_KEPT_FLOW_ERRORS) this.errors.push(err);
+    else this.droppedErrors++; // a long-running server never drains them: keep memory bounded
   }
 
   private async runSync(event: Event): Promise<unknown> {
