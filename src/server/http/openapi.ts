@@ -6,6 +6,7 @@
  * so that what the server answers and what the document says stay the same.
  */
 import { SERVER_NAME, SERVER_VERSION } from '../../version';
+import { DATATYPES } from '../../../bindings/datatypes';
 
 type Json = Record<string, unknown>;
 
@@ -228,22 +229,7 @@ const TENSOR = {
     shape: { type: 'array', items: { type: 'integer' } },
     datatype: {
       type: 'string',
-      enum: [
-        'BOOL',
-        'UINT8',
-        'UINT16',
-        'UINT32',
-        'UINT64',
-        'INT8',
-        'INT16',
-        'INT32',
-        'INT64',
-        'FP16',
-        'BF16',
-        'FP32',
-        'FP64',
-        'BYTES',
-      ],
+      enum: [...DATATYPES],
     },
     parameters: { type: 'object', description: 'binary_data_size for binary tensors, …' },
     data: { type: 'array', items: {}, description: 'row-major values, flat or nested' },
