@@ -69,6 +69,8 @@ export interface JsonNumberArray {
   start: number;
   end: number;
   values: Float64Array;
+  /** The same numbers rounded to FP32 (as Math.fround does), converted off the event loop too. */
+  values32: Float32Array;
   dims: number[];
 }
 

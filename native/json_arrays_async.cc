@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "addon_data.h"
 #include "json_numbers.h"
 
 namespace graphserve {
@@ -24,6 +25,34 @@ size_t FindKey(const uint8_t* text, size_t length, size_t from) {
   return static_cast<size_t>(found - text);
 }
 
+template <typename T>
+void DeleteVector(napi_env /*env*/, void* /*data*/, void* hint) {
+  delete static_cast<std::vector<T>*>(hint);
+}
+
+// An ArrayBuffer holding `values`: external over the vector's memory, which it then owns (no copy), or a
+// copy where the runtime refuses external buffers (a V8 sandbox).
+template <typename T>
+Napi::ArrayBuffer OwnedBuffer(Napi::Env env, std::vector<T>* values) {
+  AddonData* addon = AddonData::Get(env);
+  const size_t bytes = values->size() * sizeof(T);
+  if (bytes > 0 && addon->external_buffers_allowed) {
+    auto* owner = new std::vector<T>(std::move(*values));
+    napi_value buffer = nullptr;
+    napi_status s =
+        napi_create_external_arraybuffer(env, owner->data(), bytes, DeleteVector<T>, owner, &buffer);
+    if (s == napi_ok) return Napi::ArrayBuffer(env, buffer);
+    *values = std::move(*owner);
+    delete owner;
+    if (s != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED(env, s, Napi::ArrayBuffer());
+    addon->external_buffers_allowed = false;
+  }
+  Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes > 0) std::memcpy(copy.Data(), values->data(), bytes);
+  std::vector<T>().swap(*values);
+  return copy;
+}
+
 class ExtractWorker : public Napi::AsyncWorker {
  public:
   ExtractWorker(Napi::Env env, Napi::Uint8Array text)
@@ -35,7 +64,18 @@ class ExtractWorker : public Napi::AsyncWorker {
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
-  void Execute() override { ok_ = ExtractJsonNumberArrays(data_, length_, &arrays_); }
+  // Reads the arrays, and each one's values as FP32 too (the usual datatype), so that the JS thread
+  // converts nothing.
+  void Execute() override {
+    ok_ = ExtractJsonNumberArrays(data_, length_, &arrays_);
+    if (!ok_) return;
+    floats_.resize(arrays_.size());
+    for (size_t i = 0; i < arrays_.size(); ++i) {
+      const std::vector<double>& values = arrays_[i].values;
+      floats_[i].resize(values.size());
+      for (size_t j = 0; j < values.size(); ++j) floats_[i][j] = static_cast<float>(values[j]);
+    }
+  }
 
   void OnOK() override {
     Napi::Env env = Env();
@@ -45,7 +85,7 @@ class ExtractWorker : public Napi::AsyncWorker {
       return;
     }
     Napi::Array out = Napi::Array::New(env, arrays_.size());
-    for (size_t i = 0; i < arrays_.size(); ++i) out.Set(i, ToJs(env, &arrays_[i]));
+    for (size_t i = 0; i < arrays_.size(); ++i) out.Set(i, ToJs(env, &arrays_[i], &floats_[i]));
     deferred_.Resolve(out);
   }
 
@@ -55,10 +95,12 @@ class ExtractWorker : public Napi::AsyncWorker {
   }
 
  private:
-  static Napi::Object ToJs(Napi::Env env, JsonNumberArray* found) {
-    Napi::Float64Array values = Napi::Float64Array::New(env, found->values.size());
-    std::copy(found->values.begin(), found->values.end(), values.Data());
-    std::vector<double>().swap(found->values);  // the copy is made: free the C++ one now
+  static Napi::Object ToJs(Napi::Env env, JsonNumberArray* found, std::vector<float>* floats) {
+    const size_t count = found->values.size();
+    Napi::Float64Array values =
+        Napi::Float64Array::New(env, count, OwnedBuffer(env, &found->values), 0, napi_float64_array);
+    Napi::Float32Array values32 =
+        Napi::Float32Array::New(env, count, OwnedBuffer(env, floats), 0, napi_float32_array);
     Napi::Array dims = Napi::Array::New(env, found->dims.size());
     for (size_t d = 0; d < found->dims.size(); ++d)
       dims.Set(d, Napi::Number::New(env, static_cast<double>(found->dims[d])));
@@ -66,6 +108,7 @@ class ExtractWorker : public Napi::AsyncWorker {
     item.Set("start", Napi::Number::New(env, static_cast<double>(found->start)));
     item.Set("end", Napi::Number::New(env, static_cast<double>(found->end)));
     item.Set("values", values);
+    item.Set("values32", values32);
     item.Set("dims", dims);
     return item;
   }
@@ -76,6 +119,7 @@ class ExtractWorker : public Napi::AsyncWorker {
   size_t length_;
   bool ok_ = false;
   std::vector<JsonNumberArray> arrays_;
+  std::vector<std::vector<float>> floats_;
 };
 
 }  // namespace

@@ -25,9 +25,11 @@ struct JsonNumberArray {
 // array of numbers (the caller then parses the whole text as usual). Pure: safe on any thread.
 bool ExtractJsonNumberArrays(const uint8_t* text, size_t length, std::vector<JsonNumberArray>* arrays);
 
-// extractJsonNumberArrays(text: Uint8Array): Promise<Array<{start, end, values: Float64Array, dims}> | null>.
+// extractJsonNumberArrays(text: Uint8Array):
+//   Promise<Array<{start, end, values: Float64Array, values32: Float32Array, dims}> | null>.
 // The text is read on the libuv thread pool while a reference keeps it alive: the caller must not
-// change its bytes until the promise settles.
+// change its bytes until the promise settles. `values32` holds the same numbers rounded to FP32 (as
+// Math.fround rounds them), converted on the pool too; both arrays own their memory (no copy is made).
 Napi::Value ExtractJsonNumberArraysJs(const Napi::CallbackInfo& info);
 
 }  // namespace graphserve
