@@ -105,13 +105,27 @@ def summary(result):
     return "; ".join(f"{o['name']} {o['datatype']}{o['shape']} {encoding(o)}" for o in outputs) + " match"
 
 
-class Conformance:
-    def __init__(self, url, expectations):
-        self.url = url
+def missing_files(expectations):
+    """Why a reference may be absent: the model files the expectations could not find."""
+    files = expectations.get("missing") or {}
+    return "missing model files: " + ", ".join(f"{m} ({f})" for m, f in files.items()) if files else "no sample"
+
+
+def read_sample(expectations, key):
+    """A reference sample as (model, inputs, datatypes, outputs), the tensors as numpy arrays."""
+    sample = expectations["samples"].get(key)
+    expect(sample is not None, f"no reference for {key}: {missing_files(expectations)}")
+    inputs = {name: to_numpy(t) for name, t in sample["inputs"].items()}
+    datatypes = {name: t["datatype"] for name, t in sample["inputs"].items()}
+    outputs = {name: to_numpy(t) for name, t in sample["outputs"].items()}
+    return sample["model"], inputs, datatypes, outputs
+
+
+class Recorder:
+    """Runs each call of a check list and records its outcome: every failure is a finding, not a stop."""
+
+    def __init__(self, expectations):
         self.exp = expectations
-        self.client = httpclient.InferenceServerClient(
-            url, concurrency=4, connection_timeout=TIMEOUT_S, network_timeout=TIMEOUT_S
-        )
         self.results = []
 
     def record(self, call, fn):
@@ -123,16 +137,16 @@ class Conformance:
             self.results.append({"call": call, "ok": False, "detail": detail[:600]})
 
     def sample(self, key):
-        sample = self.exp["samples"].get(key)
-        expect(sample is not None, f"no reference for {key}: {self.missing()}")
-        inputs = {name: to_numpy(t) for name, t in sample["inputs"].items()}
-        datatypes = {name: t["datatype"] for name, t in sample["inputs"].items()}
-        outputs = {name: to_numpy(t) for name, t in sample["outputs"].items()}
-        return sample["model"], inputs, datatypes, outputs
+        return read_sample(self.exp, key)
 
-    def missing(self):
-        files = self.exp["missing"]
-        return "missing model files: " + ", ".join(f"{m} ({f})" for m, f in files.items()) if files else "no sample"
+
+class Conformance(Recorder):
+    def __init__(self, url, expectations):
+        super().__init__(expectations)
+        self.url = url
+        self.client = httpclient.InferenceServerClient(
+            url, concurrency=4, connection_timeout=TIMEOUT_S, network_timeout=TIMEOUT_S
+        )
 
     # --- health and metadata -------------------------------------------------------------------------------
 
@@ -148,7 +162,7 @@ class Conformance:
 
     def model_metadata(self, model):
         want = self.exp["models"].get(model)
-        expect(want is not None, f"no reference for {model}: {self.missing()}")
+        expect(want is not None, f"no reference for {model}: {missing_files(self.exp)}")
         meta = self.client.get_model_metadata(model)
         expect(meta.get("name") == model, f"name {meta.get('name')!r}")
         for side in ("inputs", "outputs"):

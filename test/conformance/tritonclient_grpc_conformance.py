@@ -16,7 +16,7 @@ import numpy as np
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
-from tritonclient_conformance import TIMEOUT_S, expect, same_tensor, short, to_numpy
+from tritonclient_conformance import TIMEOUT_S, Recorder, expect, same_tensor, short
 
 
 def make_inputs(arrays, datatypes):
@@ -36,27 +36,10 @@ def check_result(result, model, expected):
     expect(len(response.raw_output_contents) == len(response.outputs), "outputs not all in raw_output_contents")
 
 
-class GrpcConformance:
+class GrpcConformance(Recorder):
     def __init__(self, url, expectations):
-        self.exp = expectations
+        super().__init__(expectations)
         self.client = grpcclient.InferenceServerClient(url)
-        self.results = []
-
-    def record(self, call, fn):
-        try:
-            detail = fn()
-            self.results.append({"call": call, "ok": True, "detail": detail or "as expected"})
-        except Exception as e:  # noqa: BLE001 - every failure is a finding to report
-            detail = f"{type(e).__name__}: {e}".replace("\n", " ")
-            self.results.append({"call": call, "ok": False, "detail": detail[:600]})
-
-    def sample(self, key):
-        sample = self.exp["samples"].get(key)
-        expect(sample is not None, f"no reference for {key}")
-        inputs = {name: to_numpy(t) for name, t in sample["inputs"].items()}
-        datatypes = {name: t["datatype"] for name, t in sample["inputs"].items()}
-        outputs = {name: to_numpy(t) for name, t in sample["outputs"].items()}
-        return sample["model"], inputs, datatypes, outputs
 
     def infer(self, model, arrays, datatypes, expected, **kwargs):
         outputs = [grpcclient.InferRequestedOutput(name) for name in expected]

@@ -17,33 +17,21 @@ import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-from tritonclient_conformance import TIMEOUT_S, expect, short, to_numpy
+from tritonclient_conformance import TIMEOUT_S, Recorder, expect, short
 from tritonclient_grpc_conformance import check_result, make_inputs
 
 
-class Repository:
+class Repository(Recorder):
     def __init__(self, grpc_url, http_url, expectations):
-        self.exp = expectations
+        super().__init__(expectations)
         self.grpc = grpcclient.InferenceServerClient(grpc_url)
         self.http = httpclient.InferenceServerClient(http_url, connection_timeout=TIMEOUT_S, network_timeout=TIMEOUT_S)
-        self.results = []
-
-    def record(self, call, fn):
-        try:
-            detail = fn()
-            self.results.append({"call": call, "ok": True, "detail": detail or "as expected"})
-        except Exception as e:  # noqa: BLE001 - every failure is a finding to report
-            detail = f"{type(e).__name__}: {e}".replace("\n", " ")
-            self.results.append({"call": call, "ok": False, "detail": detail[:600]})
 
     def infer_grpc(self, key):
-        sample = self.exp["samples"][key]
-        inputs = {name: to_numpy(t) for name, t in sample["inputs"].items()}
-        datatypes = {name: t["datatype"] for name, t in sample["inputs"].items()}
-        outputs = {name: to_numpy(t) for name, t in sample["outputs"].items()}
+        model, inputs, datatypes, outputs = self.sample(key)
         requested = [grpcclient.InferRequestedOutput(name) for name in outputs]
-        result = self.grpc.infer(sample["model"], make_inputs(inputs, datatypes), outputs=requested)
-        check_result(result, sample["model"], outputs)
+        result = self.grpc.infer(model, make_inputs(inputs, datatypes), outputs=requested)
+        check_result(result, model, outputs)
 
     # --- gRPC ----------------------------------------------------------------------------------------------
 
