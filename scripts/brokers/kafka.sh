@@ -9,6 +9,8 @@
 # The jars are org.apache.kafka:kafka_2.13 and its runtime dependencies, resolved by `mvn` from the machine's
 # Maven configuration (Maven Central by default). Needs Java 17+ and Maven.
 set -euo pipefail
+# shellcheck source=process.sh
+. "$(dirname "$0")/process.sh"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 KAFKA_VERSION="${GRAPHSERVE_KAFKA_VERSION:-4.1.1}"
 CACHE="$ROOT/.cache/kafka"
@@ -100,18 +102,7 @@ LOG
 }
 
 stop() {
-  local dir="$1"
-  if [ -f "$dir/pid" ]; then
-    local pid
-    pid="$(cat "$dir/pid")"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.25
-    done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
+  stop_broker "$1" 15
 }
 
 case "${1:-}" in

@@ -5,6 +5,8 @@
 #                             127.0.0.1:PORT (no RDB, no AOF), waits until it answers; DIR/pid holds its pid
 #   redis.sh stop DIR         stops it and removes DIR
 set -euo pipefail
+# shellcheck source=process.sh
+. "$(dirname "$0")/process.sh"
 START_TIMEOUT_S=20
 
 install() {
@@ -38,18 +40,7 @@ start() {
 }
 
 stop() {
-  local dir="$1"
-  if [ -s "$dir/pid" ]; then
-    local pid
-    pid="$(cat "$dir/pid")"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
+  stop_broker "$1" 5
 }
 
 case "${1:-}" in
