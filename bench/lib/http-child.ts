@@ -28,6 +28,8 @@ export interface ChildOptions {
   args: string[];
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR'] to profile the server. */
   nodeFlags?: string[];
+  /** Environment variables set for the child, beside this process's own. */
+  env?: Record<string, string>;
 }
 
 /** The compiled JS folder (dist/) of this file's tree: dist/bench/lib → dist. */
@@ -57,7 +59,7 @@ function waitForUrl(child: ChildProcess, label: string): Promise<string> {
     const timer = setTimeout(() => reject(new Error(`${label} did not start: ${out}`)), START_TIMEOUT_MS);
     const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
-      const match = /listening on (http:\/\/\S+)/.exec(out);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(out); // a plain line, or a JSON log line
       if (match?.[1] === undefined) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
@@ -88,6 +90,7 @@ export function stopChild(child: ChildProcess): Promise<void> {
 export async function startChild(options: ChildOptions): Promise<ChildServer> {
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...options.args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
   try {
     const url = await waitForUrl(child, options.label);

@@ -11,6 +11,7 @@ import { binaryVsJson } from './binary-vs-json';
 import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
 import { jsonDecode } from './json-decode';
+import { largeBody } from './large-body';
 import { lowLoadLatency } from './low-load-latency';
 import { streams } from './streams';
 
@@ -25,6 +26,7 @@ export const SCENARIOS: readonly Scenario[] = [
   jsonDecode,
   grpc,
   streams,
+  largeBody,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
