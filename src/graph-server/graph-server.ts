@@ -38,8 +38,9 @@ export interface GraphServerOptions {
    */
   requestTimeout?: number;
   /**
-   * JSON bodies of `minBytes` (1 MiB) and more have their number arrays read off the event loop, at most
-   * `maxPending` at once (then 503 GS_QUEUE_FULL); see src/protocol/off-thread-json.ts.
+   * JSON bodies of `minBytes` (1 MiB) and more have their number arrays read off the event loop,
+   * `maxRunning` at a time, at most `maxPending` read or waiting (then 503 GS_QUEUE_FULL); see
+   * src/protocol/off-thread-json.ts.
    */
   offThreadJson?: OffThreadJsonOptions;
 }

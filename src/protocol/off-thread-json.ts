@@ -9,8 +9,9 @@
  * array that is not strictly numbers, or the arrays are not FP32/FP64 inputs' data, the body is decoded by
  * decodeBody (on the event loop, as before: INT64 data, for one, is read exactly by parseJson there).
  *
- * Bounded: at most `maxPending` bodies are being read off the loop at once; one more is refused with
- * 503 GS_QUEUE_FULL, as a full model queue is.
+ * Bounded: at most `maxRunning` bodies are read at once (libuv's pool has 4 threads by default, shared with
+ * DNS lookups, file reads and zlib: the rest stay free), the next ones wait in order, and beyond
+ * `maxPending` bodies read or waiting one more is refused with 503 GS_QUEUE_FULL, as a full model queue is.
  */
 import { loadAddon, type JsonNumberArray } from '../../bindings/loader';
 import { InvalidOptionError, QueueFullError } from '../errors';
@@ -20,7 +21,9 @@ import { assembleInferJson } from './fast-json';
 export interface OffThreadJsonOptions {
   /** JSON bodies of this many bytes or more are read off the event loop; smaller ones on it. */
   minBytes?: number;
-  /** Most bodies read off the loop at once; one more answers 503 GS_QUEUE_FULL. */
+  /** Most bodies read on the thread pool at once; more wait for their turn. */
+  maxRunning?: number;
+  /** Most bodies read or waiting at once; one more answers 503 GS_QUEUE_FULL. */
   maxPending?: number;
   /** False: every body is decoded on the event loop (the behaviour before; a baseline for bench/). */
   enabled?: boolean;
@@ -31,6 +34,7 @@ export const OFF_THREAD_JSON_ENV = 'GRAPHSERVE_OFF_THREAD_JSON';
 
 export const kDefaultOffThreadJsonOptions: Readonly<Required<OffThreadJsonOptions>> = Object.freeze({
   minBytes: 1024 * 1024, // 1 MiB: parsing takes ~10 ms and more from here on
+  maxRunning: 2, // pool threads: half of libuv's default 4
   maxPending: 16, // bodies; at the 64 MiB body limit, about 1 GiB of text held at once
   enabled: true,
 });
@@ -58,6 +62,7 @@ export function resolveOffThreadJsonOptions(options: OffThreadJsonOptions = {}):
   const off = process.env[OFF_THREAD_JSON_ENV] === '0' || process.env[OFF_THREAD_JSON_ENV] === 'false';
   return Object.freeze({
     minBytes: checkCount('offThreadJson.minBytes', o.minBytes, 0),
+    maxRunning: checkCount('offThreadJson.maxRunning', o.maxRunning, 1),
     maxPending: checkCount('offThreadJson.maxPending', o.maxPending, 1),
     enabled: o.enabled && !off,
   });
@@ -68,7 +73,11 @@ export class OffThreadJsonDecoder {
   readonly options: Readonly<Required<OffThreadJsonOptions>>;
   /** Bodies whose numbers were read off the event loop so far (tests check that the path was taken). */
   offThread = 0;
+  /** Bodies being read or waiting to be. */
   private pending = 0;
+  private running = 0;
+  /** Bodies waiting for a turn on the pool, first come first served. */
+  private readonly waiting: Array<() => void> = [];
   private readonly extract: Extractor | null;
 
   constructor(options: OffThreadJsonOptions = {}) {
@@ -96,7 +105,12 @@ export class OffThreadJsonDecoder {
     this.pending++;
     let arrays: JsonNumberArray[] | null;
     try {
-      arrays = await extract(body);
+      await this.turn();
+      try {
+        arrays = await extract(body);
+      } finally {
+        this.release();
+      }
     } finally {
       this.pending--;
     }
@@ -104,5 +118,21 @@ export class OffThreadJsonDecoder {
     if (fast === undefined) return decodeBody(body, headers, false);
     this.offThread++;
     return fast;
+  }
+
+  /** A place on the pool: at once while fewer than `maxRunning` bodies are read, else when one ends. */
+  private turn(): Promise<void> | undefined {
+    if (this.running < this.options.maxRunning) {
+      this.running++;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Passes the place to the next waiting body, if any. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next === undefined) this.running--;
+    else next();
   }
 }

@@ -3,6 +3,8 @@
  * real ONNX model: the same answers as the event-loop path, the same 400s, and a bounded queue (503).
  */
 import { join } from 'node:path';
+import { loadAddon } from '../../bindings/loader';
+import { QueueFullError } from '../../src/errors';
 import { newFunction, silentLogger } from '../../src';
 import type { Event } from '../../src/event';
 import type { GraphServer } from '../../src/graph-server/graph-server';
@@ -104,6 +106,37 @@ describe('the off-thread decode queue', () => {
     }
   });
 
+  it('reads at most maxRunning bodies on the pool at once, queues up to maxPending, refuses more', async () => {
+    const addon = loadAddon();
+    const original = addon.extractJsonNumberArrays;
+    let running = 0;
+    let most = 0;
+    addon.extractJsonNumberArrays = async (text) => {
+      most = Math.max(most, ++running);
+      try {
+        return await original(text);
+      } finally {
+        running--;
+      }
+    };
+    let decoder: OffThreadJsonDecoder;
+    try {
+      decoder = new OffThreadJsonDecoder({ minBytes: 0, maxRunning: 2, maxPending: 5 }); // takes the wrapper
+    } finally {
+      addon.extractJsonNumberArrays = original;
+    }
+    const x = values(3000);
+    const body = inferBody(x, [1000, 3]);
+    const json = { 'content-type': 'application/json' };
+    const accepted = Array.from({ length: 5 }, () => decoder.decode(body, json) as Promise<unknown>);
+    await expect(decoder.decode(body, json)).rejects.toThrow(QueueFullError);
+    const results = (await Promise.all(accepted)) as Array<{ inputs: Array<{ data: Float32Array }> }>;
+    expect(most).toBe(2);
+    for (const r of results) expect(r.inputs[0]!.data).toEqual(Float32Array.from(x));
+    expect(decoder.offThread).toBe(5);
+    await expect(decoder.decode(body, json)).resolves.toBeDefined(); // room again
+  });
+
   it('decodes bodies below minBytes on the event loop, as before', () => {
     const decoder = new OffThreadJsonDecoder({ minBytes: 1 << 20 });
     const small = inferBody(values(3000), [1000, 3]);
@@ -121,6 +154,7 @@ describe('the off-thread decode queue', () => {
     }
     expect(new OffThreadJsonDecoder({ minBytes: 0 }).options.enabled).toBe(true);
     expect(() => new OffThreadJsonDecoder({ maxPending: 0 })).toThrow('offThreadJson.maxPending must be');
+    expect(() => new OffThreadJsonDecoder({ maxRunning: 1.5 })).toThrow('offThreadJson.maxRunning must be');
     expect(() => new OffThreadJsonDecoder({ minBytes: -1 })).toThrow('offThreadJson.minBytes must be');
   });
 });
