@@ -5,6 +5,7 @@
  */
 export * from './errors';
 export { Cancellation } from './cancellation';
+export { setRequestIdScope, REQUEST_ID_SCOPES, type RequestIdScope } from './logging';
 export * from '../bindings/datatypes';
 export { InferenceSession, type TensorInfo, type RunOptions, type SessionStats } from '../bindings/session';
 export type { SessionOptions, BatchingOptions, ExecutionProvider, CudaProviderOptions } from '../bindings/options';

@@ -3,9 +3,11 @@
  * one object per line with `level`, `time`, `msg` and fields; `format: 'text'` writes the same lines for
  * people (`<ISO time> <LEVEL> [<request id>] <msg> key=value …`).
  *
- * Request ids: the HTTP layer runs each request inside withRequestId(id) (the client's `x-request-id`, else
- * a UUID); every line logged while that request's work runs, by graphserve or by a model through
- * `context.logger`, carries it as `reqId`.
+ * Request ids: the transports run each request inside withRequestId(id) (the client's `x-request-id`, else
+ * a UUID). graphserve's own lines about a request (access log, failures) always carry it as `reqId`. With
+ * the request-id scope 'all' (setRequestIdScope), every line logged while the request's work runs, by a
+ * model through `context.logger` too, carries it: that scope is an AsyncLocalStorage, whose promise hooks
+ * cost about a fifth of the small-request throughput on Node 20, so it is opt-in.
  *
  * Writes are synchronous (a line is out before `process.exit()` returns): no worker-thread transport.
  */
@@ -36,11 +38,25 @@ export const kDefaultLogOptions: Readonly<Required<LogOptions>> = Object.freeze(
 /** The key request ids are logged under (fastify's own). */
 export const REQUEST_ID_KEY = 'reqId';
 
-const requestScope = new AsyncLocalStorage<string>();
+/**
+ * Which lines carry the request id: 'server' (default) graphserve's own lines about the request; 'all' also
+ * every line logged while its work runs, a model's `context.logger` lines included.
+ */
+export const REQUEST_ID_SCOPES = Object.freeze(['server', 'all'] as const);
+export type RequestIdScope = (typeof REQUEST_ID_SCOPES)[number];
+export const kDefaultRequestIdScope: RequestIdScope = 'server';
 
-/** Runs `work` with `id` as the request id of every line logged while it (and what it starts) runs. */
+const requestScope = new AsyncLocalStorage<string>();
+let scopeAll = false;
+
+/** Sets the request-id scope of the process (see REQUEST_ID_SCOPES); takes effect for requests that start after. */
+export function setRequestIdScope(scope: RequestIdScope): void {
+  scopeAll = scope === 'all';
+}
+
+/** Runs `work`; with the scope 'all', with `id` as the request id of every line logged while it (and what it starts) runs. */
 export function withRequestId<T>(id: string, work: () => T): T {
-  return requestScope.run(id, work);
+  return scopeAll ? requestScope.run(id, work) : work();
 }
 
 /** The request id of the work running now, if any. */

@@ -23,7 +23,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ROUTER_DEFAULTS } from '../graph/router';
 import { serve } from '../server/http/http';
 import { guardProcess } from '../server/process-guard';
-import { createLogger, lineLoggerOf, logProcessWarnings, openDestination, type LogOptions } from '../logging';
+import {
+  createLogger,
+  lineLoggerOf,
+  logProcessWarnings,
+  openDestination,
+  setRequestIdScope,
+  type LogOptions,
+} from '../logging';
 import { SERVER_VERSION } from '../version';
 import { buildRepositoryServer, disposeModels, REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import {
@@ -49,6 +56,7 @@ let logOptions: LogOptions = {};
 
 async function runServe(specFile: string | undefined, flags: ServeFlags): Promise<void> {
   logOptions = { level: flags.logLevel, format: flags.logFormat };
+  setRequestIdScope(flags.logRequestIds);
   const log = createLogger(logOptions);
   const lines = lineLoggerOf(log);
   const print = (line: string): void => log.info(line);

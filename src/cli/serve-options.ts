@@ -9,7 +9,16 @@ import { REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
 import { kDefaultGrpcOptions, type GrpcOptions } from '../server/grpc/grpc';
 import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
-import { kDefaultLogOptions, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging';
+import {
+  kDefaultLogOptions,
+  kDefaultRequestIdScope,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  REQUEST_ID_SCOPES,
+  type LogFormat,
+  type LogLevel,
+  type RequestIdScope,
+} from '../logging';
 
 export const STRICT_READINESS_ENV = 'GRAPHSERVE_STRICT_READINESS';
 export const EXIT_ON_ERROR_ENV = 'GRAPHSERVE_EXIT_ON_ERROR';
@@ -42,6 +51,7 @@ export interface ServeFlags {
   exitOnError?: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  logRequestIds: RequestIdScope;
   /** true (stdout), or a file to append to; undefined = no access log (see accessLogTarget()). */
   accessLog?: string | boolean;
   corsOrigin?: string;
@@ -216,6 +226,15 @@ export function addServeOptions(command: Command): Command {
       option('--log-format <format>', 'json lines, or text for people', 'LOG_FORMAT')
         .choices(LOG_FORMATS)
         .default(kDefaultLogOptions.format),
+    )
+    .addOption(
+      option(
+        '--log-request-ids <scope>',
+        "request ids on graphserve's own lines, or on all of a request's",
+        'LOG_REQUEST_IDS',
+      )
+        .choices(REQUEST_ID_SCOPES)
+        .default(kDefaultRequestIdScope),
     )
     .addOption(option('--access-log [file]', 'a JSON line per request, on stdout or appended to file', 'ACCESS_LOG'))
     .addOption(option('--cors-origin <origins>', "CORS: allowed origins, comma-separated, or '*'", 'CORS_ORIGIN'));

@@ -24,6 +24,7 @@ import { isServingResponse } from '../step/response';
 import type { GraphStep } from '../step/step';
 import { OffThreadJsonDecoder, kDefaultOffThreadJsonOptions, type OffThreadJsonOptions } from '../protocol';
 import type { Event, EventResponse } from '../event';
+import { REQUEST_ID_KEY } from '../logging';
 import { graphPicture } from './graph-picture';
 import { METRICS_PATH, ServerMetrics } from './metrics';
 
@@ -247,7 +248,11 @@ export class GraphServer {
     } catch (err) {
       const error = toGraphServeError(err);
       if (error.status >= 500 && !cancellation.aborted) {
-        this.context.logger.error(error.message, { code: error.code, path: original.path });
+        this.context.logger.error(error.message, {
+          code: error.code,
+          path: original.path,
+          [REQUEST_ID_KEY]: original.id,
+        });
       }
       return errorResponse(error);
     }

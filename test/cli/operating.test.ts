@@ -9,7 +9,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileSources, listeningUrl, ROOT, startCli, stopCli, writeUserRepo, type CliChild } from './cli-child';
+import {
+  compileSources,
+  listeningUrl,
+  ROOT,
+  startCli,
+  stopCli,
+  waitForOutput,
+  writeUserRepo,
+  type CliChild,
+} from './cli-child';
 
 let build: string;
 let root: string;
@@ -18,7 +27,7 @@ const running: CliChild[] = [];
 
 const ECHO = `class Echo extends V2ModelServer {
   load() { process.emitWarning('echo has no model file', { code: 'ECHO_WARNING' }); }
-  predict(request) { return { echoed: request.inputs }; }
+  predict(request) { this.context.logger.info('echoing'); return { echoed: request.inputs }; }
 }`;
 
 function start(args: string[], env: Record<string, string> = {}): CliChild {
@@ -70,6 +79,22 @@ describe('logs', () => {
     await listeningUrl(cli);
     expect(cli.output.text).toMatch(/^\{"level":40,.*"code":"ECHO_WARNING","msg":"echo has no model file"\}$/m);
     expect(cli.output.text).not.toContain('(node:');
+  });
+
+  it.each([
+    ['all', /^\{"level":30,[^\n]*"reqId":"ids-1"[^\n]*"msg":"echoing"\}$/m],
+    ['server', /^\{"level":30,[^\n]*"msg":"echoing"\}$/m],
+  ])("--log-request-ids %s: a model's own line during the request carries its id, or not", async (scope, line) => {
+    const cli = start(['--model-repository', repo.dir, '--module', repo.module], { GRAPHSERVE_LOG_REQUEST_IDS: scope });
+    const url = await listeningUrl(cli);
+    const res = await fetch(`${url}/v2/models/echo/infer`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'ids-1' },
+      body: '{"inputs": [1]}',
+    });
+    expect(res.status).toBe(200);
+    const [found] = await waitForOutput(cli, line);
+    expect(found.includes('"reqId"')).toBe(scope === 'all');
   });
 });
 

@@ -4,7 +4,7 @@
  * real HTTP server on loopback.
  */
 import { newFunction } from '../../src/function/function';
-import { createLogger, formatTextLine, lineLoggerOf } from '../../src/logging';
+import { createLogger, formatTextLine, lineLoggerOf, setRequestIdScope } from '../../src/logging';
 import { serve, type RunningServer } from '../../src/server/http/http';
 import { serveGrpc, type RunningGrpcServer } from '../../src/server/grpc/grpc';
 import { inferClient } from './grpc-client';
@@ -20,6 +20,18 @@ function capture(): { lines: string[]; records: () => Array<Record<string, unkno
     write: (line: string) => void lines.push(line),
     records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
   };
+}
+
+/** A model whose predict() always fails: graphserve logs the 500 itself. */
+class Broken extends V2ModelServer {
+  override load(): void {
+    this.model = 'broken';
+  }
+
+  override predict(): number[] {
+    this.context.logger.info('about to fail');
+    throw new Error('broken on purpose');
+  }
 }
 
 /** Logs one info line per request through its context's logger, then echoes. */
@@ -69,12 +81,46 @@ describe('log lines', () => {
   });
 });
 
-describe('request ids in log lines', () => {
+describe("request ids with the default scope ('server')", () => {
+  let server: RunningServer;
+  const sink = capture();
+
+  beforeAll(async () => {
+    const log = createLogger({ destination: sink });
+    const fn = newFunction('logging-server-scope');
+    fn.setTopology('router');
+    fn.addModel('broken', { className: Broken });
+    server = await serve(await fn.toGraphServer({ logger: lineLoggerOf(log) }), {
+      host: '127.0.0.1',
+      port: 0,
+      loggerInstance: log,
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("are on graphserve's own line about a failed request, not on the model's own lines", async () => {
+    const res = await fetch(`${server.url}/v2/models/broken/infer`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'req-server-scope' },
+      body: '{"inputs": [1]}',
+    });
+    expect(res.status).toBe(500);
+    const records = sink.records();
+    expect(records.find((r) => r['msg'] === 'broken on purpose')).toMatchObject({ reqId: 'req-server-scope' });
+    expect(records.find((r) => r['msg'] === 'about to fail')).not.toHaveProperty('reqId');
+  });
+});
+
+describe("request ids with the scope 'all' (--log-request-ids all)", () => {
   let server: RunningServer;
   let grpc: RunningGrpcServer;
   const sink = capture();
 
   beforeAll(async () => {
+    setRequestIdScope('all');
     const log = createLogger({ destination: sink });
     const fn = newFunction('logging');
     fn.setTopology('router');
@@ -85,6 +131,7 @@ describe('request ids in log lines', () => {
   });
 
   afterAll(async () => {
+    setRequestIdScope('server');
     await grpc?.close();
     await server?.close();
   });
