@@ -59,11 +59,6 @@ export function withRequestId<T>(id: string, work: () => T): T {
   return scopeAll ? requestScope.run(id, work) : work();
 }
 
-/** The request id of the work running now, if any. */
-export function currentRequestId(): string | undefined {
-  return requestScope.getStore();
-}
-
 const NO_FIELDS = Object.freeze({});
 
 /**

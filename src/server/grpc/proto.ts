@@ -13,9 +13,6 @@ import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 import { GraphServeError } from '../../errors';
 
-/** The service's full name, as clients call it. */
-export const SERVICE_NAME = 'inference.GRPCInferenceService';
-
 const PROTO_FILE = 'grpc_service.proto';
 
 const LOADER_OPTIONS: Readonly<Options> = Object.freeze({
