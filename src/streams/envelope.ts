@@ -7,13 +7,7 @@ import type { Event } from '../event';
 import type { OutMessage } from './types';
 
 /** The event as it travels (JSON). A Buffer body is sent as base64 with `body_encoding: 'base64'`. */
-export interface EventEnvelope {
-  id: string;
-  key?: string;
-  path: string;
-  method: string;
-  headers: Record<string, string>;
-  body: unknown;
+export interface EventEnvelope extends Pick<Event, 'id' | 'key' | 'path' | 'method' | 'headers' | 'body'> {
   body_encoding?: 'base64';
 }
 
