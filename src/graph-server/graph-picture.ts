@@ -24,11 +24,16 @@ export function dotOf(graph: GraphStep): string | undefined {
   return undefined;
 }
 
-/** The answer for a picture path, or undefined when `method`/`path` ask for something else. */
-export async function graphPicture(graph: GraphStep, method: string, path: string): Promise<EventResponse | undefined> {
+/**
+ * The answer for a picture path, or undefined (at once, not a promise: this runs for every request) when
+ * `method`/`path` ask for something else or the graph has no picture.
+ */
+export function graphPicture(graph: GraphStep, method: string, path: string): Promise<EventResponse> | undefined {
   if (method !== 'GET' || (path !== GRAPH_DOT_PATH && path !== GRAPH_SVG_PATH)) return undefined;
   const dot = dotOf(graph);
   if (dot === undefined) return undefined;
-  if (path === GRAPH_DOT_PATH) return { status: 200, headers: { 'content-type': 'text/vnd.graphviz' }, body: dot };
-  return { status: 200, headers: { 'content-type': 'image/svg+xml' }, body: await renderSvg(dot) };
+  if (path === GRAPH_DOT_PATH) {
+    return Promise.resolve({ status: 200, headers: { 'content-type': 'text/vnd.graphviz' }, body: dot });
+  }
+  return renderSvg(dot).then((svg) => ({ status: 200, headers: { 'content-type': 'image/svg+xml' }, body: svg }));
 }

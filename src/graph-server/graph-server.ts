@@ -241,8 +241,8 @@ export class GraphServer {
       const event = this.prepare(original, cancellation);
       // A large JSON body decoded off the loop (an in-process caller's own body passes as it came).
       if (event.body !== original.body && event.body instanceof Promise) event.body = await event.body;
-      const picture = await graphPicture(this.graph, event.method, event.path);
-      if (picture) return picture;
+      const picture = graphPicture(this.graph, event.method, event.path);
+      if (picture !== undefined) return await picture;
       const graph = this.graph;
       return toResponse(await (toEnd && graph.runToEnd ? graph.runToEnd(event) : graph.doEvent(event)));
     } catch (err) {
