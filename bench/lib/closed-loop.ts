@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { ChildServer } from './http-child';
-import type { HttpPhase } from './http-load';
+import { timedPhase, type HttpPhase } from './http-load';
 import type { HttpBody } from './oip-bodies';
 import type { BenchContext } from './types';
 
@@ -45,21 +45,10 @@ export async function measureLoop(
   seconds = ctx.seconds,
 ): Promise<HttpPhase> {
   await loop(call, concurrency, ctx.warmupSeconds);
-  const latenciesMs: number[] = [];
-  const cpu0 = server.cpuSeconds();
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  const { failed } = await loop(call, concurrency, seconds, latenciesMs);
-  const wall = (performance.now() - t0) / 1000;
-  return {
-    seconds,
-    requests: latenciesMs.length,
-    requestsPerSecond: latenciesMs.length / seconds,
-    latenciesMs,
-    failed,
-    serverCores: (server.cpuSeconds() - cpu0) / wall,
-    clientElu: performance.eventLoopUtilization(elu0).utilization,
-  };
+  return timedPhase(server, async (latenciesMs) => {
+    const { failed } = await loop(call, concurrency, seconds, latenciesMs);
+    return { failed, seconds };
+  });
 }
 
 /** An undici pool of `connections` keep-alive connections to `url` (one request in flight on each). */

@@ -88,22 +88,37 @@ export async function measureHttp(
   seconds = ctx.seconds,
 ): Promise<HttpPhase> {
   await run(target, connections, ctx.warmupSeconds);
+  return timedPhase(target.server, async (latenciesMs, wall) => {
+    const result = await run(target, connections, seconds, latenciesMs);
+    const failed = result.errors + result.timeouts + result.non2xx;
+    return { failed, seconds: result.duration > 0 ? result.duration : wall() };
+  });
+}
+
+/**
+ * One measured window: `window` runs the load, pushing each answer's latency (ms), and says how many calls
+ * failed and how many seconds the rate is over (`wall()`: the seconds since the window began); the phase adds
+ * the server's CPU and this process's event-loop use over the same wall time.
+ */
+export async function timedPhase(
+  server: Pick<ChildServer, 'cpuSeconds'>,
+  window: (latenciesMs: number[], wall: () => number) => Promise<{ failed: number; seconds: number }>,
+): Promise<HttpPhase> {
   const latenciesMs: number[] = [];
-  const cpu0 = target.server.cpuSeconds();
+  const cpu0 = server.cpuSeconds();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  const result = await run(target, connections, seconds, latenciesMs);
-  const wall = (performance.now() - t0) / 1000;
-  const elu = performance.eventLoopUtilization(elu0).utilization;
-  const window = result.duration > 0 ? result.duration : wall;
+  const wall = (): number => (performance.now() - t0) / 1000;
+  const { failed, seconds } = await window(latenciesMs, wall);
+  const elapsed = wall();
   return {
-    seconds: window,
+    seconds,
     requests: latenciesMs.length,
-    requestsPerSecond: latenciesMs.length / window,
+    requestsPerSecond: latenciesMs.length / seconds,
     latenciesMs,
-    failed: result.errors + result.timeouts + result.non2xx,
-    serverCores: (target.server.cpuSeconds() - cpu0) / wall,
-    clientElu: elu,
+    failed,
+    serverCores: (server.cpuSeconds() - cpu0) / elapsed,
+    clientElu: performance.eventLoopUtilization(elu0).utilization,
   };
 }
 

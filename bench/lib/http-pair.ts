@@ -44,15 +44,26 @@ export async function measurePair(
     { label: ours.label, measure: () => measureHttp(ctx, ours.target, connections) },
   ]);
   const [b, o] = phases as [HttpPhase[], HttpPhase[]];
-  const bs = summariseHttp(baseline.label, b);
-  const os = summariseHttp(ours.label, o);
+  return pairResult(baseline.label, b, ours.label, o, connections);
+}
+
+/** Both sides' summaries and their ratios, from the phases of alternating repetitions. */
+export function pairResult(
+  baselineLabel: string,
+  baseline: HttpPhase[],
+  oursLabel: string,
+  ours: HttpPhase[],
+  connections: number,
+): PairResult {
+  const bs = summariseHttp(baselineLabel, baseline);
+  const os = summariseHttp(oursLabel, ours);
   return {
     baseline: bs,
     ours: os,
     rateRatio: round(os.rate / bs.rate, 3),
     p50Ratio: round(os.p50Ms / bs.p50Ms, 3),
     p99Ratio: round(os.p99Ms / bs.p99Ms, 3),
-    pairedRatios: pairedHttpRatios(b, o),
+    pairedRatios: pairedHttpRatios(baseline, ours),
     connections,
   };
 }

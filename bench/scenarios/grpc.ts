@@ -25,8 +25,8 @@ import {
   h2Sessions,
   startGraphserveGrpc,
 } from '../lib/grpc-load';
-import { alternateHttp, pairedHttpRatios, summariseHttp, type HttpPhase } from '../lib/http-load';
-import { pairChart } from '../lib/http-pair';
+import { alternateHttp, type HttpPhase } from '../lib/http-load';
+import { pairChart, pairResult } from '../lib/http-pair';
 import { IMAGE_SHAPE, elementsPerImage, imagePool, maxAbsDiff } from '../lib/inputs';
 import { binaryBody, postInfer } from '../lib/oip-bodies';
 import { createPeer, peerOutput, peerTensors } from '../lib/peer';
@@ -68,17 +68,8 @@ async function verify(ctx: BenchContext, server: GrpcServer, images: Float32Arra
 
 /** The scenario's result from both sides' repetitions. */
 function resultOf(ctx: BenchContext, h: HttpPhase[], g: HttpPhase[], verification: object): ScenarioResult {
-  const hs = summariseHttp('HTTP binary', h);
-  const gs = summariseHttp('gRPC raw', g);
-  const r = {
-    baseline: hs,
-    ours: gs,
-    rateRatio: round(gs.rate / hs.rate, 3),
-    p50Ratio: round(gs.p50Ms / hs.p50Ms, 3),
-    p99Ratio: round(gs.p99Ms / hs.p99Ms, 3),
-    pairedRatios: pairedHttpRatios(h, g),
-    connections: ctx.concurrency,
-  };
+  const r = pairResult('HTTP binary', h, 'gRPC raw', g, ctx.concurrency);
+  const { baseline: hs, ours: gs } = r;
   return {
     scenario: 'grpc',
     ratio: r.rateRatio,
