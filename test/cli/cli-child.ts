@@ -49,6 +49,9 @@ export interface CliChild {
   exited: Promise<number | null>;
 }
 
+/** Every child startCli spawned in this test file (jest loads this module once per test file). */
+const started: CliChild[] = [];
+
 /** Spawns `node <build>/src/cli/main.js serve ...args` on 127.0.0.1, port 0, with `env` added. */
 export function startCli(build: string, args: string[], env: Record<string, string> = {}): CliChild {
   const child = spawn(process.execPath, [join(build, 'src', 'cli', 'main.js'), 'serve', ...args], {
@@ -59,7 +62,9 @@ export function startCli(build: string, args: string[], env: Record<string, stri
   child.stdout!.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, output, exited };
+  const cli = { child, output, exited };
+  started.push(cli);
+  return cli;
 }
 
 /** Resolves with the match once the output matches `pattern`; rejects if the child exits first. */
@@ -90,4 +95,9 @@ export async function listeningUrl(cli: CliChild): Promise<string> {
 /** Kills the child if it still runs. */
 export function stopCli(cli: CliChild | undefined): void {
   if (cli && cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+}
+
+/** Kills every child startCli spawned in this test file that still runs (for afterAll). */
+export function stopAllClis(): void {
+  started.forEach(stopCli);
 }

@@ -14,7 +14,7 @@ import {
   listeningUrl,
   ROOT,
   startCli,
-  stopCli,
+  stopAllClis,
   waitForOutput,
   writeUserRepo,
   type CliChild,
@@ -23,7 +23,6 @@ import {
 let build: string;
 let root: string;
 let repo: { dir: string; module: string };
-const running: CliChild[] = [];
 
 const ECHO = `class Echo extends V2ModelServer {
   load() { process.emitWarning('echo has no model file', { code: 'ECHO_WARNING' }); }
@@ -31,9 +30,7 @@ const ECHO = `class Echo extends V2ModelServer {
 }`;
 
 function start(args: string[], env: Record<string, string> = {}): CliChild {
-  const cli = startCli(build, args, env);
-  running.push(cli);
-  return cli;
+  return startCli(build, args, env);
 }
 
 /** The lines of an access log once it has `count` (each is written after its response has gone; at most 5 s). */
@@ -63,7 +60,7 @@ beforeAll(() => {
   repo = writeUserRepo(build, root, ECHO, { echo: 'Echo' });
 }, 120_000);
 
-afterAll(() => running.forEach(stopCli));
+afterAll(stopAllClis);
 
 describe('graphserve --version', () => {
   it.each(['--version', '-V'])('%s prints the package version', (flag) => {

@@ -7,11 +7,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileSources, listeningUrl, startCli, stopCli, writeUserRepo, type CliChild } from './cli-child';
+import { compileSources, listeningUrl, startCli, stopAllClis, writeUserRepo, type CliChild } from './cli-child';
 
 let build: string;
 let repo: { dir: string; module: string };
-const running: CliChild[] = [];
 
 /** A good model (a user class) and a folder without a model. */
 function makeRepo(): { dir: string; module: string } {
@@ -26,9 +25,7 @@ function makeRepo(): { dir: string; module: string } {
 }
 
 function start(args: string[], env: Record<string, string> = {}): CliChild {
-  const cli = startCli(build, ['--model-repository', repo.dir, '--module', repo.module, ...args], env);
-  running.push(cli);
-  return cli;
+  return startCli(build, ['--model-repository', repo.dir, '--module', repo.module, ...args], env);
 }
 
 beforeAll(() => {
@@ -36,7 +33,7 @@ beforeAll(() => {
   repo = makeRepo();
 }, 120_000);
 
-afterAll(() => running.forEach(stopCli));
+afterAll(stopAllClis);
 
 describe('--exit-on-error', () => {
   it.each([
