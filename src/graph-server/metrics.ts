@@ -143,6 +143,11 @@ export class ServerMetrics {
   }
 }
 
+/** A gauge labelled by model, `graphserve_<name>`, in `registry`. */
+function modelGauge(registry: Registry, name: string, help: string): Gauge<'model'> {
+  return new Gauge({ name: `${PREFIX}${name}`, help, labelNames: ['model'], registers: [registry] });
+}
+
 /** Model counts and readiness, set from the graph on each scrape. */
 class ModelGauges {
   private readonly loaded: Gauge;
@@ -153,12 +158,7 @@ class ModelGauges {
     const registers = [registry];
     this.loaded = new Gauge({ name: `${PREFIX}models_loaded`, help: 'Models the graph holds.', registers });
     this.ready = new Gauge({ name: `${PREFIX}models_ready`, help: 'Models ready to serve.', registers });
-    this.perModel = new Gauge({
-      name: `${PREFIX}model_ready`,
-      help: '1 when the model is ready to serve, else 0.',
-      labelNames: ['model'],
-      registers,
-    });
+    this.perModel = modelGauge(registry, 'model_ready', '1 when the model is ready to serve, else 0.');
   }
 
   update(steps: Map<string, GraphStep>): void {
@@ -210,18 +210,8 @@ class EngineMetrics {
       labelNames: ['model', 'batch_size'],
       registers,
     });
-    this.queued = new Gauge({
-      name: `${PREFIX}engine_queued`,
-      help: 'Requests queued now.',
-      labelNames: ['model'],
-      registers,
-    });
-    this.inFlight = new Gauge({
-      name: `${PREFIX}engine_in_flight`,
-      help: 'Requests in a running batch now.',
-      labelNames: ['model'],
-      registers,
-    });
+    this.queued = modelGauge(registry, 'engine_queued', 'Requests queued now.');
+    this.inFlight = modelGauge(registry, 'engine_in_flight', 'Requests in a running batch now.');
   }
 
   update(steps: Map<string, GraphStep>): void {
