@@ -5,11 +5,21 @@
  * acknowledgements that never pass a message that is not finished: per shard, `ack` gets the finished
  * messages in arrival order, up to the first unfinished one (Kafka commits the last one's offset).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { kDefaultStreamOptions, type InMessage, type MessageHandler } from './types';
 
 interface Entry {
   message: InMessage;
   done: boolean;
+}
+
+/** The backoff before retry `exponent` + 1, ms: `min` doubled `exponent` times, at most `max` (kDefaultStreamOptions). */
+export function backoffMs(
+  exponent: number,
+  min: number = kDefaultStreamOptions.retryMinMs,
+  max: number = kDefaultStreamOptions.retryMaxMs,
+): number {
+  return Math.min(max, min * 2 ** exponent);
 }
 
 export interface DispatcherOptions {
@@ -102,7 +112,7 @@ export class Dispatcher {
           this.finish(entry, false);
           return;
         }
-        await sleep(Math.min(max, min * 2 ** (attempt - 1)));
+        await sleep(backoffMs(attempt - 1, min, max));
       }
     }
   }
@@ -151,8 +161,4 @@ export class Dispatcher {
       this.pumpAcks();
     });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

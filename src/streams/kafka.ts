@@ -8,6 +8,7 @@
  * The client is an ES module, which Node (>= 20.19) loads with require; ./pool.ts loads this file only when a
  * Kafka URL is used.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Admin,
   Consumer,
@@ -19,7 +20,7 @@ import {
   type MessagesStream,
 } from '@platformatic/kafka';
 import { StreamUnavailableError } from '../errors';
-import { Dispatcher } from './delivery';
+import { backoffMs, Dispatcher } from './delivery';
 import type { StreamAddress } from './url';
 import {
   kDefaultStreamOptions,
@@ -172,8 +173,7 @@ export class KafkaProducer implements StreamProducer {
   private async probe(): Promise<void> {
     this.healthy = false;
     for (let attempt = 0; !this.healthy && !this.closed; attempt++) {
-      const ms = Math.min(kDefaultStreamOptions.retryMaxMs, kDefaultStreamOptions.retryMinMs * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, ms).unref());
+      await sleep(backoffMs(attempt), undefined, { ref: false });
       try {
         await this.producer.metadata({ topics: [this.address.name], forceUpdate: true });
         this.healthy = true;

@@ -6,9 +6,10 @@
  * another consumer of the group took and left idle (it died). An entry is XACKed once the Dispatcher has
  * finished it, and every entry before it in the stream.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import Redis, { type RedisOptions } from 'ioredis';
 import { StreamUnavailableError } from '../errors';
-import { Dispatcher } from './delivery';
+import { backoffMs, Dispatcher } from './delivery';
 import type { StreamAddress } from './url';
 import {
   kDefaultStreamOptions,
@@ -37,7 +38,7 @@ function connect(address: StreamAddress, pipelined = false): Redis {
     connectTimeout: kDefaultStreamOptions.connectTimeoutMs,
     maxRetriesPerRequest: 1,
     enableAutoPipelining: pipelined,
-    retryStrategy: (times) => Math.min(kDefaultStreamOptions.retryMaxMs, kDefaultStreamOptions.retryMinMs * 2 ** times),
+    retryStrategy: (times) => backoffMs(times),
     ...(address.tls ? { tls: {} } : {}),
   };
   const client = new Redis(options);
@@ -195,7 +196,7 @@ export class RedisConsumer implements StreamConsumer {
         if (this.stopped) break;
         this.brokerError = err;
         this.onError(`redis ${this.address.display}: reading failed: ${String(err)}`);
-        await sleep(Math.min(kDefaultStreamOptions.retryMaxMs, kDefaultStreamOptions.retryMinMs * 2 ** failures++));
+        await sleep(backoffMs(failures++));
       }
     }
   }
@@ -245,8 +246,4 @@ export class RedisConsumer implements StreamConsumer {
     await this.writer.xack(this.address.name, this.options.group, ...ids);
     for (const id of ids) this.taken.delete(id);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
