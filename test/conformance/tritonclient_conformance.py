@@ -314,15 +314,22 @@ class Conformance(Recorder):
         r("infer iris wrong datatype 400", lambda: self.client_error("iris", "FP64", [5.1, 3.5, 1.4, 0.2], 400, ""))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", required=True, help="host:port of the server")
+def run_checks(description, endpoints, make):
+    """A conformance script's command line: one required flag per (flag, help) of `endpoints`, plus --expect;
+    prints make(args, expectations).run() (the recorded results) as one JSON line."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for flag, help_text in endpoints:
+        parser.add_argument(flag, required=True, help=help_text)
     parser.add_argument("--expect", required=True, help="the expectations JSON file")
     args = parser.parse_args()
     with open(args.expect, encoding="utf-8") as f:
         expectations = json.load(f)
-    print(json.dumps(Conformance(args.url, expectations).run()))
+    print(json.dumps(make(args, expectations).run()))
     sys.stdout.flush()
+
+
+def main():
+    run_checks(__doc__, [("--url", "host:port of the server")], lambda a, e: Conformance(a.url, e))
 
 
 if __name__ == "__main__":

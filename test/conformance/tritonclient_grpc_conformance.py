@@ -7,16 +7,13 @@ The expectations file is the one tritonclient_conformance.py reads (its helpers 
 JSON line on stdout, [{"call", "ok", "detail"}] in call order, and exits 0 once it is printed.
 """
 
-import argparse
-import json
 import queue
-import sys
 
 import numpy as np
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
-from tritonclient_conformance import TIMEOUT_S, Recorder, expect, same_tensor, short
+from tritonclient_conformance import TIMEOUT_S, Recorder, expect, run_checks, same_tensor, short
 
 
 def make_inputs(arrays, datatypes):
@@ -170,14 +167,8 @@ class GrpcConformance(Recorder):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", required=True, help="host:port of the server's gRPC endpoint")
-    parser.add_argument("--expect", required=True, help="the expectations JSON file")
-    args = parser.parse_args()
-    with open(args.expect, encoding="utf-8") as f:
-        expectations = json.load(f)
-    print(json.dumps(GrpcConformance(args.url, expectations).run()))
-    sys.stdout.flush()
+    endpoints = [("--url", "host:port of the server's gRPC endpoint")]
+    run_checks(__doc__, endpoints, lambda a, e: GrpcConformance(a.url, e))
 
 
 if __name__ == "__main__":

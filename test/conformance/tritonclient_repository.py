@@ -9,15 +9,13 @@ The server serves the conformance repository with `--model-control-mode explicit
 one JSON line on stdout, [{"call", "ok", "detail"}] in call order, and exits 0 once it is printed.
 """
 
-import argparse
 import json
-import sys
 
 import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-from tritonclient_conformance import TIMEOUT_S, Recorder, expect, short
+from tritonclient_conformance import TIMEOUT_S, Recorder, expect, run_checks, short
 from tritonclient_grpc_conformance import check_result, make_inputs
 
 
@@ -131,15 +129,8 @@ class Repository(Recorder):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--grpc", required=True, help="host:port of the server's gRPC endpoint")
-    parser.add_argument("--http", required=True, help="host:port of the server's HTTP endpoint")
-    parser.add_argument("--expect", required=True, help="the expectations JSON file")
-    args = parser.parse_args()
-    with open(args.expect, encoding="utf-8") as f:
-        expectations = json.load(f)
-    print(json.dumps(Repository(args.grpc, args.http, expectations).run()))
-    sys.stdout.flush()
+    endpoints = [("--grpc", "host:port of the server's gRPC endpoint"), ("--http", "host:port of the server's HTTP endpoint")]
+    run_checks(__doc__, endpoints, lambda a, e: Repository(a.grpc, a.http, e))
 
 
 if __name__ == "__main__":
