@@ -96,7 +96,7 @@ export class RepositoryRouter extends ModelRouter {
     if (path === REPOSITORY_PREFIX || path.startsWith(`${REPOSITORY_PREFIX}/`)) {
       return this.repositoryOp(path) === undefined ? [] : POST_ONLY;
     }
-    if (path === `${this.urlPrefix}/stats` && !this.routes.has('stats')) return GET_ONLY;
+    if (path === this.#statsPath && !this.routes.has('stats')) return GET_ONLY;
     const last = path.slice(path.lastIndexOf('/') + 1);
     if (DESCRIBE_OPS.has(last) && super.allowedMethods(path.slice(0, -last.length - 1)).length > 0) return GET_ONLY;
     return super.allowedMethods(rawPath);
