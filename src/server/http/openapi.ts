@@ -20,19 +20,25 @@ function jsonBody(schema: Json, description: string): Json {
   return { description, content: { 'application/json': { schema } } };
 }
 
+/** A text answer of media type `type` (Prometheus text, DOT, SVG, HTML, YAML). */
+function textBody(type: string, description: string): Json {
+  return { description, content: { [type]: { schema: { type: 'string' } } } };
+}
+
+const ERROR_REASONS: Readonly<Record<number, string>> = Object.freeze({
+  400: 'bad input',
+  404: 'unknown model, version or operation',
+  405: 'a method the path does not take (Allow lists those it does)',
+  413: 'body over the limit',
+  500: 'a failure inside a model',
+  503: 'not ready, queue full or shutting down',
+  504: 'no answer within the request timeout',
+});
+
 /** The answers every operation may give: its success, and graphserve's `{"error","code"}` errors. */
 function answers(ok: Json, ...statuses: number[]): Json {
   const out: Json = { '200': ok };
-  const reasons: Record<number, string> = {
-    400: 'bad input',
-    404: 'unknown model, version or operation',
-    405: 'a method the path does not take (Allow lists those it does)',
-    413: 'body over the limit',
-    500: 'a failure inside a model',
-    503: 'not ready, queue full or shutting down',
-    504: 'no answer within the request timeout',
-  };
-  for (const status of statuses) out[String(status)] = jsonBody(ref('Error'), reasons[status] ?? 'error');
+  for (const status of statuses) out[String(status)] = jsonBody(ref('Error'), ERROR_REASONS[status] ?? 'error');
   return out;
 }
 
@@ -40,15 +46,20 @@ function get(summary: string, ok: Json, tag: string, ...statuses: number[]): Jso
   return { get: { tags: [tag], summary, responses: answers(ok, ...statuses) } };
 }
 
-const MODEL = { name: 'model', in: 'path', required: true, schema: { type: 'string' } };
-const VERSION = { name: 'version', in: 'path', required: true, schema: { type: 'string' } };
-const OPERATION = {
-  name: 'operation',
-  in: 'path',
-  required: true,
-  description: "a model class's custom operation: op_<operation>(event)",
-  schema: { type: 'string' },
-};
+/** A string path parameter. */
+function pathParam(name: string, description?: string): Json {
+  return {
+    name,
+    in: 'path',
+    required: true,
+    ...(description === undefined ? {} : { description }),
+    schema: { type: 'string' },
+  };
+}
+
+const MODEL = pathParam('model');
+const VERSION = pathParam('version');
+const OPERATION = pathParam('operation', "a model class's custom operation: op_<operation>(event)");
 const REQUEST_ID = {
   name: 'x-request-id',
   in: 'header',
@@ -181,41 +192,19 @@ function paths(): Json {
         responses: answers(jsonBody({ type: 'object' }, 'unloaded'), 400, 404),
       },
     },
-    '/metrics': get(
-      'Prometheus metrics',
-      { description: 'Prometheus text', content: { 'text/plain': { schema: { type: 'string' } } } },
-      'operations',
-    ),
-    '/graph.dot': get(
-      'The graph as Graphviz DOT',
-      { description: 'DOT', content: { 'text/vnd.graphviz': { schema: { type: 'string' } } } },
-      'operations',
-      404,
-    ),
-    '/graph.svg': get(
-      'The graph as SVG',
-      { description: 'SVG', content: { 'image/svg+xml': { schema: { type: 'string' } } } },
-      'operations',
-      404,
-    ),
-    [DOCS_PREFIX]: get(
-      'This API in Swagger UI',
-      { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } },
-      'operations',
-    ),
+    '/metrics': get('Prometheus metrics', textBody('text/plain', 'Prometheus text'), 'operations'),
+    '/graph.dot': get('The graph as Graphviz DOT', textBody('text/vnd.graphviz', 'DOT'), 'operations', 404),
+    '/graph.svg': get('The graph as SVG', textBody('image/svg+xml', 'SVG'), 'operations', 404),
+    [DOCS_PREFIX]: get('This API in Swagger UI', textBody('text/html', 'HTML'), 'operations'),
     [OPENAPI_PATH]: get('This document', jsonBody({ type: 'object' }, 'OpenAPI 3'), 'operations'),
     [`${DOCS_PREFIX}/json`]: get(
       'This document (Swagger UI reads it here)',
       jsonBody({ type: 'object' }, 'OpenAPI 3'),
       'operations',
     ),
-    [`${DOCS_PREFIX}/yaml`]: get(
-      'This document as YAML',
-      { description: 'YAML', content: { 'application/x-yaml': { schema: { type: 'string' } } } },
-      'operations',
-    ),
+    [`${DOCS_PREFIX}/yaml`]: get('This document as YAML', textBody('application/x-yaml', 'YAML'), 'operations'),
     [`${DOCS_PREFIX}/static/{file}`]: {
-      parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+      parameters: [pathParam('file')],
       ...get("Swagger UI's files", { description: 'a file' }, 'operations', 404),
     },
   };
