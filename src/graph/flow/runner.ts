@@ -136,16 +136,14 @@ export class FlowRunner implements GraphStep {
   }
 
   /** Runs one event through the async graph; resolves when every path of it has ended. */
-  private runAsync(event: Event, reply: Reply | undefined): Promise<void> {
+  private async runAsync(event: Event, reply: Reply | undefined): Promise<void> {
     const all: Promise<void>[] = [];
     const dispatch = (node: RuntimeNode, ev: Event): void => {
       all.push(this.step(node, ev, reply, dispatch));
     };
     this.starts.forEach((node, i) => dispatch(node, i === 0 ? event : cloneEvent(event)));
-    const drain = async (): Promise<void> => {
-      for (let done = 0; done < all.length; done++) await all[done];
-    };
-    return drain();
+    // Steps dispatched while waiting are appended: wait until the last one has ended.
+    for (let done = 0; done < all.length; done++) await all[done];
   }
 
   private async step(
