@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StreamUnavailableError } from '../../errors';
-import type { Event, EventResponse } from '../../event';
+import type { Event, EventResponse, EventTrigger } from '../../event';
 import type { GraphServer } from '../../graph-server/graph-server';
 import type { ServingLogger } from '../../step/context';
 import {
@@ -56,8 +56,8 @@ export interface StreamTriggerStats {
 export class StreamTrigger {
   readonly stats: StreamTriggerStats = { processed: 0, failed: 0, skipped: 0, retried: 0 };
   private readonly consumer: StreamConsumer;
-  private readonly kind: string;
-  private readonly name: string;
+  /** Every event's trigger (one frozen object, as HTTP_TRIGGER): {kind: 'kafka' | 'redis', name: the topic or key}. */
+  private readonly trigger: Readonly<EventTrigger>;
 
   constructor(
     private readonly graphServer: GraphServer,
@@ -65,8 +65,7 @@ export class StreamTrigger {
     private readonly options: StreamTriggerOptions,
   ) {
     const address = parseStreamUrl(options.url);
-    this.kind = address.kind;
-    this.name = address.name;
+    this.trigger = Object.freeze({ kind: address.kind, name: address.name });
     const { logger } = options;
     this.consumer = pool.consumer(options.url, options, (message) => logger.warn(message, { stream: address.display }));
   }
@@ -104,12 +103,12 @@ export class StreamTrigger {
 
   /** The event of a message; undefined (logged, counted) when the message is not one. */
   private toEvent(message: InMessage): Event | undefined {
-    const trigger = { kind: this.kind, name: this.name };
+    const trigger = this.trigger;
     if (this.options.mode === 'source') {
       const id = message.key ?? randomUUID().replaceAll('-', '');
       const headers = { 'content-type': 'application/json' };
-      const base = { id, path: '/', method: 'POST', headers, body: message.value, contentType: 'application/json' };
-      return { ...base, key: message.key, trigger };
+      const contentType = 'application/json';
+      return { id, key: message.key, path: '/', method: 'POST', headers, body: message.value, contentType, trigger };
     }
     try {
       const envelope = messageToEnvelope(message.value);
@@ -119,7 +118,7 @@ export class StreamTrigger {
       return { id, key, path, method, headers, body, trigger };
     } catch (err) {
       this.stats.skipped++;
-      const where = `${this.kind} ${this.name} ${message.shard}@${message.position}`;
+      const where = `${trigger.kind} ${trigger.name} ${message.shard}@${message.position}`;
       this.options.logger.error(`skipped a message on ${where}: ${(err as Error).message}`);
       return undefined;
     }
