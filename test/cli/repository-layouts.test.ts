@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IRIS_FILE, IRIS_INPUT, makeRepo, serveRepo, writeFiles } from './repository-support';
+import { IRIS_FILE, IRIS_INPUT, makeRepo, serveRepo, writeFiles, type RepoFiles } from './repository-support';
 
 function triton(policy?: unknown): string {
   const settings = policy === undefined ? {} : { versionPolicy: policy };
@@ -122,10 +122,14 @@ describe("Triton's layout", () => {
   });
 });
 
+/** A new folder holding `files` at its root, as KServe's storage initializer leaves a model. */
+function kserveRoot(files: RepoFiles): string {
+  return writeFiles(mkdtempSync(join(tmpdir(), 'gs-kserve-')), files);
+}
+
 describe("KServe's storage-initializer layout", () => {
   it('serves model.onnx at the repository root under --model-name', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'gs-kserve-'));
-    writeFiles(root, { 'model.onnx': IRIS_FILE });
+    const root = kserveRoot({ 'model.onnx': IRIS_FILE });
     const served = await serveRepo({ modelRepository: root, modelName: 'flowers' });
     try {
       expect(served.lines[0]).toBe('model flowers: ready (OnnxModelServer, inputs input FP32[-1,4])');
@@ -141,8 +145,7 @@ describe("KServe's storage-initializer layout", () => {
 
 describe('the name a model is served under', () => {
   it('is --model-name at the root, whatever its settings say, also on reload', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'gs-kserve-'));
-    writeFiles(root, { 'model.onnx': IRIS_FILE, 'model-settings.json': '{"name": "other", "batching": false}' });
+    const root = kserveRoot({ 'model.onnx': IRIS_FILE, 'model-settings.json': '{"name": "other", "batching": false}' });
     const served = await serveRepo({ modelRepository: root, modelName: 'flowers', modelControlMode: 'poll' });
     try {
       expect((await served.call('GET', '/v2/models')).body).toEqual({ models: ['flowers'] });
