@@ -81,10 +81,11 @@ export async function errorStreamReporter(
   logger: ServingLogger,
 ): Promise<(failure: StepFailure) => void> {
   const producer = await pool.producer(url);
+  const from = origin(functionName);
   return (failure) => {
     const error = toGraphServeError(failure.error);
     const record = {
-      ...origin(functionName),
+      ...from,
       origin_state: failure.step,
       error: error.message,
       code: error.code,
@@ -99,13 +100,17 @@ export async function errorStreamReporter(
 export class Tracker {
   private readonly counts = new Map<string, number>();
   private readonly batches = new Map<string, unknown[][]>();
+  /** origin(functionName), made once (hostname() asks the system each time). */
+  private readonly origin: Record<string, unknown>;
 
   constructor(
     private readonly producer: StreamProducer,
     private readonly options: Required<TrackingOptions>,
-    private readonly functionName: string,
+    functionName: string,
     private readonly logger: ServingLogger,
-  ) {}
+  ) {
+    this.origin = origin(functionName);
+  }
 
   /** The context's monitor: never throws. */
   readonly monitor = (record: TrackingRecord): void => {
@@ -114,12 +119,12 @@ export class Tracker {
     if ((seen - 1) % this.options.sample !== 0) return;
     const request = { id: record.id, inputs: record.inputs };
     const resp = record.error === undefined ? { outputs: record.outputs } : { error: record.error };
-    const row = [request, record.op, resp, record.when, record.microsec, record.metrics];
+    const { op, when, microsec, metrics } = record;
     if (this.options.batch === 1) {
-      const [, op, , when, microsec, metrics] = row;
       void this.send(record, { request, op, resp, when, microsec, metrics });
       return;
     }
+    const row = [request, op, resp, when, microsec, metrics];
     const rows = this.batches.get(record.model) ?? [];
     rows.push(row);
     this.batches.set(record.model, rows);
@@ -139,7 +144,7 @@ export class Tracker {
   }
 
   private send(record: { model: string; version: string }, fields: Record<string, unknown>): Promise<void> {
-    const value = { ...origin(this.functionName), model: record.model, version: record.version, ...fields };
+    const value = { ...this.origin, model: record.model, version: record.version, ...fields };
     return sendSafely(this.producer, record.model, value, this.logger, 'tracking');
   }
 }
