@@ -79,13 +79,17 @@ function seconds(name: string, min: number): (value: string) => number {
   };
 }
 
+/** The non-empty items of a comma-separated list, trimmed. */
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 /** --load-model: repeatable, each value may list several names separated by commas (the env form). */
 function modelNames(value: string, previous: string[] | undefined): string[] {
-  const names = value
-    .split(',')
-    .map((n) => n.trim())
-    .filter((n) => n !== '');
-  return [...(previous ?? []), ...names];
+  return [...(previous ?? []), ...commaList(value)];
 }
 
 /** The model repository's options from the flags (see RepositoryServerOptions). */
@@ -279,10 +283,7 @@ export function httpOptionsOf(flags: ServeFlags): HttpOptions {
     bodyTimeout: flags.bodyTimeout,
     keepAliveTimeout: flags.keepAliveTimeout,
     maxConnections: flags.maxConnections,
-    corsOrigins: (flags.corsOrigin ?? '')
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== ''),
+    corsOrigins: commaList(flags.corsOrigin ?? ''),
   };
 }
 
