@@ -104,9 +104,8 @@ function repositoryHandlers(run: Run): Record<string, UntypedHandleCall> {
   return {
     RepositoryIndex: unary(async (req: { ready?: boolean }, call) => {
       const body = { ready: req.ready ?? false };
-      const res = await run(call, { method: 'POST', path: '/v2/repository/index', body });
-      if (res.status >= 400) throw errorOfResponse(res);
-      return { models: Array.isArray(res.body) ? res.body : [] };
+      const models = bodyOf(await run(call, { method: 'POST', path: '/v2/repository/index', body }));
+      return { models: Array.isArray(models) ? models : [] };
     }),
     RepositoryModelLoad: control('load'),
     RepositoryModelUnload: control('unload'),
