@@ -6,28 +6,17 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { startBrokers, type Brokers } from '../../scripts/brokers/brokers';
-import { BROKERS_TIMEOUT_MS, useBrokers, uniqueName, type TestBrokers } from './brokers';
-import { pipeline, RedisReader, startPart, waitFor, type RunningPart } from './harness';
+import { uniqueName } from './brokers';
+import { pipeline, RedisReader, startPart, useRedis, waitFor, type RunningPart } from './harness';
 
-let brokers: TestBrokers;
-let reader: RedisReader;
+const redis = useRedis();
 const running: RunningPart[] = [];
-
-beforeAll(async () => {
-  brokers = await useBrokers({ redis: true });
-  reader = new RedisReader(brokers.redis);
-}, BROKERS_TIMEOUT_MS);
 
 afterEach(async () => {
   for (const part of running.splice(0)) await part.close();
 });
 
-afterAll(async () => {
-  await reader?.close();
-  await brokers?.stop();
-});
-
-const url = (key: string, address = brokers.redis): string => `redis://${address}/${key}`;
+const url = (key: string, address = redis.address): string => `redis://${address}/${key}`;
 
 /** Runs scripts/brokers/redis.sh (start DIR PORT | stop DIR). */
 function redisScript(...args: string[]): Promise<void> {
@@ -39,7 +28,7 @@ function redisScript(...args: string[]): Promise<void> {
 }
 
 async function pendingOf(key: string, group: string): Promise<number> {
-  return ((await reader.client.xpending(key, group)) as [number])[0];
+  return ((await redis.reader.client.xpending(key, group)) as [number])[0];
 }
 
 describe('faults on stream-fed functions', () => {
@@ -47,12 +36,12 @@ describe('faults on stream-fed functions', () => {
     const [q1, out] = [uniqueName('q1'), uniqueName('out')];
     const part = await startPart(pipeline('bad-messages', [url(q1), url(out)]), 'enrich');
     running.push(part);
-    await reader.client.xadd(q1, '*', 'key', 'a', 'value', 'not json at all');
-    await reader.client.xadd(q1, '*', 'key', 'b', 'value', JSON.stringify({ id: 'no-body' }));
+    await redis.reader.client.xadd(q1, '*', 'key', 'a', 'value', 'not json at all');
+    await redis.reader.client.xadd(q1, '*', 'key', 'b', 'value', JSON.stringify({ id: 'no-body' }));
     const good = { id: 'good', path: '/', method: 'POST', headers: {}, body: { seq: 1 } };
-    await reader.client.xadd(q1, '*', 'key', 'c', 'value', JSON.stringify(good));
-    await waitFor(async () => (await reader.read(out)).length === 1, 10_000, 'the good event out');
-    expect((await reader.read(out))[0]).toMatchObject({ id: 'good', body: { seq: 1, enriched: true } });
+    await redis.reader.client.xadd(q1, '*', 'key', 'c', 'value', JSON.stringify(good));
+    await waitFor(async () => (await redis.reader.read(out)).length === 1, 10_000, 'the good event out');
+    expect((await redis.reader.read(out))[0]).toMatchObject({ id: 'good', body: { seq: 1, enriched: true } });
     expect(part.triggers[0]!.stats).toMatchObject({ skipped: 2, processed: 1 });
     await waitFor(async () => (await pendingOf(q1, 'enrich')) === 0, 5_000, 'everything acknowledged');
   });
@@ -61,10 +50,10 @@ describe('faults on stream-fed functions', () => {
     const [source, q1] = [uniqueName('src'), uniqueName('q1')];
     const part = await startPart(pipeline('bad-source', [url(q1)]), '', url(source));
     running.push(part);
-    await reader.client.xadd(source, '*', 'key', 'a', 'value', '{"seq": ');
-    await reader.add(source, [{ key: 'b', value: { seq: 2 } }]);
-    await waitFor(async () => (await reader.read(q1)).length === 1, 10_000, 'the good event published');
-    expect((await reader.read(q1))[0]!.body).toEqual({ seq: 2, pre: true });
+    await redis.reader.client.xadd(source, '*', 'key', 'a', 'value', '{"seq": ');
+    await redis.reader.add(source, [{ key: 'b', value: { seq: 2 } }]);
+    await waitFor(async () => (await redis.reader.read(q1)).length === 1, 10_000, 'the good event published');
+    expect((await redis.reader.read(q1))[0]!.body).toEqual({ seq: 2, pre: true });
     expect(part.triggers[0]!.stats).toMatchObject({ failed: 1, processed: 1 });
     await waitFor(async () => (await pendingOf(source, 'bad-source')) === 0, 5_000, 'everything acknowledged');
   });
@@ -80,7 +69,7 @@ describe('faults on stream-fed functions', () => {
       expect(part.server.isReady()).toBe(true);
       await redisScript('stop', dir);
       const events = [1, 2, 3].map((seq) => ({ id: `e${seq}`, path: '/', method: 'POST', headers: {}, body: { seq } }));
-      for (const e of events) await reader.client.xadd(q1, '*', 'key', e.id, 'value', JSON.stringify(e));
+      for (const e of events) await redis.reader.client.xadd(q1, '*', 'key', e.id, 'value', JSON.stringify(e));
       await waitFor(() => !part.server.isReady(), 10_000, 'readiness to drop');
       expect(await pendingOf(q1, 'enrich')).toBe(3);
       await redisScript('start', dir, port!);

@@ -9,6 +9,7 @@ import type { GraphServer } from '../../src/graph-server/graph-server';
 import { startStreamTriggers } from '../../src/cli/stream-triggers';
 import type { StreamTrigger } from '../../src/server/stream/stream-trigger';
 import { silentLogger } from '../../src/step/context';
+import { BROKERS_TIMEOUT_MS, useBrokers, type TestBrokers } from './brokers';
 
 /** The steps of the test graphs: each leaves a mark in the body. */
 export const STEPS = {
@@ -100,4 +101,26 @@ export class RedisReader {
 /** The events of `published` by id (duplicates of at-least-once delivery folded). */
 export function byId(published: Published[]): Map<string, Published> {
   return new Map(published.map((p) => [p.id, p]));
+}
+
+/** A test file's Redis: its address (host:port) and a reader on it, set in beforeAll. */
+export interface RedisFixture {
+  address: string;
+  reader: RedisReader;
+}
+
+/** Registers the beforeAll/afterAll of a test file on Redis: the broker (useBrokers) and a reader on it. */
+export function useRedis(): RedisFixture {
+  const fixture = {} as RedisFixture;
+  let brokers: TestBrokers | undefined;
+  beforeAll(async () => {
+    brokers = await useBrokers({ redis: true });
+    fixture.address = brokers.redis;
+    fixture.reader = new RedisReader(brokers.redis);
+  }, BROKERS_TIMEOUT_MS);
+  afterAll(async () => {
+    await fixture.reader?.close();
+    await brokers?.stop();
+  });
+  return fixture;
 }

@@ -3,18 +3,12 @@
  * serve --function` does it, with events in over HTTP and over a source stream.
  */
 import { serve, type RunningServer } from '../../src/server/http/http';
-import { BROKERS_TIMEOUT_MS, useBrokers, uniqueName, type TestBrokers } from './brokers';
-import { byId, pipeline, RedisReader, startPart, waitFor, type RunningPart } from './harness';
+import { uniqueName } from './brokers';
+import { byId, pipeline, startPart, useRedis, waitFor, type RunningPart } from './harness';
 
-let brokers: TestBrokers;
-let reader: RedisReader;
+const redis = useRedis();
 const running: RunningPart[] = [];
 let http: RunningServer | undefined;
-
-beforeAll(async () => {
-  brokers = await useBrokers({ redis: true });
-  reader = new RedisReader(brokers.redis);
-}, BROKERS_TIMEOUT_MS);
 
 afterEach(async () => {
   await http?.close();
@@ -22,12 +16,7 @@ afterEach(async () => {
   for (const part of running.splice(0)) await part.close();
 });
 
-afterAll(async () => {
-  await reader?.close();
-  await brokers?.stop();
-});
-
-const url = (key: string): string => `redis://${brokers.redis}/${key}`;
+const url = (key: string): string => `redis://${redis.address}/${key}`;
 
 describe('multi-function graphs over Redis Streams', () => {
   it('carries every event posted over HTTP through a two-function graph', async () => {
@@ -44,8 +33,8 @@ describe('multi-function graphs over Redis Streams', () => {
       expect(res.status).toBe(200);
       ids.push(((await res.json()) as { id: string }).id);
     }
-    await waitFor(async () => byId(await reader.read(out)).size === 20, 15_000, '20 events out');
-    const events = byId(await reader.read(out));
+    await waitFor(async () => byId(await redis.reader.read(out)).size === 20, 15_000, '20 events out');
+    const events = byId(await redis.reader.read(out));
     for (const [i, id] of ids.entries()) {
       expect(events.get(id)?.body).toEqual({ seq: i, pre: true, enriched: true });
     }
@@ -56,9 +45,9 @@ describe('multi-function graphs over Redis Streams', () => {
     const fn = pipeline('three', [url(q1!), url(q2!), url(out!)]);
     running.push(await startPart(fn, 'score'), await startPart(fn, 'enrich'), await startPart(fn, '', url(source!)));
     const messages = Array.from({ length: 30 }, (_, seq) => ({ key: `k${seq % 3}`, value: { seq } }));
-    await reader.add(source!, messages);
-    await waitFor(async () => (await reader.read(out!)).length >= 30, 15_000, '30 events out');
-    const published = await reader.read(out!);
+    await redis.reader.add(source!, messages);
+    await waitFor(async () => (await redis.reader.read(out!)).length >= 30, 15_000, '30 events out');
+    const published = await redis.reader.read(out!);
     for (const key of ['k0', 'k1', 'k2']) {
       const seqs = published.filter((p) => p.key === key).map((p) => p.body.seq as number);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));

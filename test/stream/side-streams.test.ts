@@ -6,8 +6,8 @@
  */
 import { newFunction, silentLogger, V2ModelServer, type ModelRequest } from '../../src';
 import type { MockServer } from '../../src';
-import { BROKERS_TIMEOUT_MS, useBrokers, uniqueName, type TestBrokers } from './brokers';
-import { RedisReader, waitFor } from './harness';
+import { uniqueName } from './brokers';
+import { useRedis, waitFor } from './harness';
 
 class Doubler extends V2ModelServer {
   override load(): void {}
@@ -30,29 +30,18 @@ class Redacted extends Doubler {
   }
 }
 
-let brokers: TestBrokers;
-let reader: RedisReader;
+const redis = useRedis();
 const servers: MockServer[] = [];
-
-beforeAll(async () => {
-  brokers = await useBrokers({ redis: true });
-  reader = new RedisReader(brokers.redis);
-}, BROKERS_TIMEOUT_MS);
 
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
 });
 
-afterAll(async () => {
-  await reader?.close();
-  await brokers?.stop();
-});
-
-const url = (key: string): string => `redis://${brokers.redis}/${key}`;
+const url = (key: string): string => `redis://${redis.address}/${key}`;
 
 /** Every message of a stream, as published (JSON). */
 async function messages(key: string): Promise<Record<string, unknown>[]> {
-  const entries = await reader.client.xrange(key, '-', '+');
+  const entries = await redis.reader.client.xrange(key, '-', '+');
   return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('value') + 1]!) as Record<string, unknown>);
 }
 
@@ -162,10 +151,10 @@ describe('model monitoring', () => {
 
   it('never fails a request when the tracking stream refuses records', async () => {
     const key = uniqueName('not-a-stream');
-    await reader.client.set(key, 'a string key: XADD answers WRONGTYPE');
+    await redis.reader.client.set(key, 'a string key: XADD answers WRONGTYPE');
     const server = await trackedRouter({}, key);
     const answer = (await server.test('/v2/models/doubler/infer', { inputs: [4] })) as { outputs: number[] };
     expect(answer.outputs).toEqual([8]);
-    expect(await reader.client.type(key)).toBe('string');
+    expect(await redis.reader.client.type(key)).toBe('string');
   });
 });
