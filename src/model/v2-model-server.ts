@@ -271,7 +271,9 @@ export class V2ModelServer implements GraphStep {
    */
   allowedMethods(path: string): readonly string[] {
     const op = path.replace(/^\/+|\/+$/g, '');
-    return operationMethods(op, this.customOperation(op) !== undefined);
+    // Runs for every request (dispatch): `op_<name>` is looked up only for an operation that is not built in.
+    const methods = operationMethods(op, false);
+    return methods.length > 0 || this.customOperation(op) === undefined ? methods : operationMethods(op, true);
   }
 
   private async dispatch(event: Event, body: unknown, call: Call): Promise<unknown> {
