@@ -80,9 +80,10 @@ export function modelSteps(graph: GraphStep): Map<string, GraphStep> {
  */
 export function modelLabel(graph: GraphStep, path: string): string {
   if (!(graph instanceof BaseRouter)) return '';
-  const prefix = `${graph.urlPrefix}/`;
-  if (!path.startsWith(prefix)) return '';
-  const segments = path.slice(prefix.length).split('/');
+  // Runs for every answered request: no prefix string is built, and at most 3 segments are split off.
+  const start = graph.urlPrefix.length + 1;
+  if (!path.startsWith(graph.urlPrefix) || path[start - 1] !== '/') return '';
+  const segments = path.slice(start).split('/', 3);
   const name = segments[0] ?? '';
   const versioned = segments[1] === 'versions' && segments[2] ? `${name}:${segments[2]}` : undefined;
   if (versioned !== undefined && graph.routes.has(versioned)) return versioned;
