@@ -9,5 +9,7 @@ export interface Brokers {
   stop(): Promise<void>;
 }
 export function startBrokers(which?: { kafka?: boolean; redis?: boolean }): Promise<Brokers>;
+/** Runs ./kafka.sh or ./redis.sh with `args` (start DIR PORT… | stop DIR); rejects with its stderr when it fails. */
+export function script(name: 'kafka.sh' | 'redis.sh', args: string[], timeoutMs?: number): Promise<void>;
 export const KAFKA_ENV: string;
 export const REDIS_ENV: string;

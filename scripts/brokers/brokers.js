@@ -38,8 +38,8 @@ function freePort() {
   });
 }
 
-/** Runs one of the shell scripts; rejects with its stderr when it fails. */
-function script(name, args, timeoutMs) {
+/** Runs one of the shell scripts (start DIR PORT… | stop DIR); rejects with its stderr when it fails. */
+function script(name, args, timeoutMs = DEFAULTS.redisStartTimeoutMs) {
   return new Promise((resolve, reject) => {
     execFile('bash', [path.join(__dirname, name), ...args], { timeout: timeoutMs }, (err, _stdout, stderr) => {
       if (err) reject(new Error(`${name} ${args[0]} failed: ${err.message}\n${stderr}`));
@@ -106,7 +106,7 @@ async function main(command) {
   }
 }
 
-module.exports = { startBrokers, KAFKA_ENV, REDIS_ENV };
+module.exports = { startBrokers, script, KAFKA_ENV, REDIS_ENV };
 
 if (require.main === module) {
   main(process.argv[2]).catch((err) => {

@@ -3,9 +3,7 @@
  * acknowledged; a broker that goes away while events flow makes them wait (retried with backoff, readiness
  * down, nothing acknowledged) until it is back, and none is lost.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { startBrokers, type Brokers } from '../../scripts/brokers/brokers';
+import { script, startBrokers, type Brokers } from '../../scripts/brokers/brokers';
 import { uniqueName } from './brokers';
 import { pipeline, RedisReader, startPart, useRedis, waitFor, type RunningPart } from './harness';
 
@@ -19,13 +17,7 @@ afterEach(async () => {
 const url = (key: string, address = redis.address): string => `redis://${address}/${key}`;
 
 /** Runs scripts/brokers/redis.sh (start DIR PORT | stop DIR). */
-function redisScript(...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile('bash', [join(__dirname, '../../scripts/brokers/redis.sh'), ...args], (err) =>
-      err ? reject(err) : resolve(),
-    ),
-  );
-}
+const redisScript = (...args: string[]): Promise<void> => script('redis.sh', args);
 
 async function pendingOf(key: string, group: string): Promise<number> {
   return ((await redis.reader.client.xpending(key, group)) as [number])[0];
