@@ -39,6 +39,6 @@ const sources = Math.max(
 );
 const compiled = newest(path.join(root, 'dist'), /\.js$/);
 if (compiled === 0 || sources > compiled) {
-  run([require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.build.json']);
+  run([path.join(__dirname, 'build-ts.js')]);
 }
 run([path.join(__dirname, 'gen-models.js')]);

@@ -119,6 +119,18 @@ describe('launchers pass SIGTERM on to the server', () => {
     if (launcher && launcher.exitCode === null) launcher.kill('SIGKILL');
   });
 
+  // npx chmods a checkout's own bin only when it first links that checkout's path into its cache; a later
+  // rebuild at the same path (tsc writes new files 0644) must leave it executable itself (scripts/build-ts.js).
+  // Runs before the npx test below, which would chmod it.
+  it("the package's bin files are executable after the test command's build", () => {
+    const { bin } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    for (const file of Object.values(bin)) {
+      expect(() => fs.accessSync(path.join(ROOT, file), fs.constants.X_OK)).not.toThrow();
+    }
+  });
+
   it.each([
     ['npm start', 'npm', ['start']],
     ['npx graphserve serve', 'npx', ['graphserve', 'serve', '--model-repository', 'examples/models']],
