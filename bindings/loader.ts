@@ -33,7 +33,13 @@ export interface NativeSession {
   readonly warnings: string[];
   readonly batching: boolean;
   /** `id`: the caller's, unique among this session's requests in flight (see cancel). */
-  run(inputs: NativeTensor[], timeoutMs: number, id: number): Promise<NativeTensor[]>;
+  /**
+   * Queues a request. With `deferWake` no runner is woken for it until wake() (a busy runner may take it
+   * before): requests queued in one turn of the event loop then run as one batch.
+   */
+  run(inputs: NativeTensor[], timeoutMs: number, id: number, deferWake?: boolean): Promise<NativeTensor[]>;
+  /** Wakes a runner for the requests queued with `deferWake`. */
+  wake(): void;
   /** Takes request `id` out of the queue (its promise rejects with CancelledError); false once it runs. */
   cancel(id: number): boolean;
   stats(): import('./session').SessionStats;

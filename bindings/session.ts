@@ -4,6 +4,11 @@
  * Inputs are validated here, before anything reaches C++ (names, datatypes, shapes, data lengths).
  * `run` never blocks the JS thread: the request is copied into the engine's queue, a scheduler thread
  * of the addon forms batches and runs them, and the promise settles from a thread-safe function.
+ *
+ * The scheduler is woken once per turn of the event loop (setImmediate), not once per request: the
+ * requests that arrived in one turn (every socket read by one poll) are then in the queue together and
+ * go as one batch, one thread wake-up and one completion callback. A tiny model otherwise runs each
+ * request alone, its runner woken before the next request is read.
  */
 import type { Cancellation } from '../src/cancellation';
 import { BadRequestError, CancelledError, DisposedError, InvalidOptionError, InvalidTensorError } from '../src/errors';
@@ -81,6 +86,12 @@ export class InferenceSession {
   readonly #inputsByName: Map<string, TensorInfo>;
   #disposed = false;
   #nextId = 1;
+  /** A wake of the scheduler is due at the end of this turn of the event loop. */
+  #wakeDue = false;
+  readonly #wake = (): void => {
+    this.#wakeDue = false;
+    this.#native.wake();
+  };
 
   private constructor(native: NativeSession, options: ResolvedSessionOptions) {
     this.#native = native;
@@ -132,7 +143,11 @@ export class InferenceSession {
       return Promise.reject(err);
     }
     const id = this.#nextId++;
-    const running = this.#native.run(checked, timeoutMs, id);
+    const running = this.#native.run(checked, timeoutMs, id, true);
+    if (!this.#wakeDue) {
+      this.#wakeDue = true;
+      setImmediate(this.#wake);
+    }
     const { signal, cancellation } = options;
     if (signal === undefined && cancellation === undefined) return running.then(toOutputs);
     const cancel = (): boolean => this.#native.cancel(id);

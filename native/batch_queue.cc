@@ -12,7 +12,7 @@ constexpr size_t kScanLimit = 1024;
 
 BatchQueue::BatchQueue(const BatchConfig& config, bool batching) : config_(config), batching_(batching) {}
 
-Status BatchQueue::Push(RequestPtr* request) {
+Status BatchQueue::Push(RequestPtr* request, bool wake) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status(StatusCode::kDisposed, "the session is disposed");
@@ -26,9 +26,11 @@ Status BatchQueue::Push(RequestPtr* request) {
     queue_.push_back(std::move(*request));
     if (has_deadline) expiry_cv_.notify_one();
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return Status::Ok();
 }
+
+void BatchQueue::Wake() { cv_.notify_one(); }
 
 Clock::time_point BatchQueue::TakeExpired(Clock::time_point now, RequestList* expired) {
   Clock::time_point earliest = Clock::time_point::max();

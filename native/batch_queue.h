@@ -22,8 +22,12 @@ class BatchQueue {
  public:
   BatchQueue(const BatchConfig& config, bool batching);
 
-  // Takes the request, or leaves it with the caller and fails (kQueueFull, kDisposed).
-  Status Push(RequestPtr* request);
+  // Takes the request, or leaves it with the caller and fails (kQueueFull, kDisposed). With `wake`
+  // false no runner is woken: the caller calls Wake() once after pushing several (one wake-up, one
+  // batch, instead of a runner woken for each request).
+  Status Push(RequestPtr* request, bool wake = true);
+  // Wakes a runner waiting for requests.
+  void Wake();
   // Blocks until a batch is ready (moved into *batch) or requests expired (moved into *expired).
   // Returns false once the queue is closed.
   bool Pop(RequestList* batch, RequestList* expired);

@@ -37,8 +37,8 @@ void Engine::Start(Sink sink) {
   threads_.emplace_back([this] { ExpiryLoop(); });
 }
 
-Status Engine::Enqueue(RequestPtr* request) {
-  Status status = queue_.Push(request);
+Status Engine::Enqueue(RequestPtr* request, bool wake) {
+  Status status = queue_.Push(request, wake);
   std::lock_guard<std::mutex> lock(stats_mu_);
   if (status.ok()) {
     ++stats_.requests;

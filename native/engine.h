@@ -38,8 +38,10 @@ class Engine {
 
   // Starts the threads; completed requests go to `sink`.
   void Start(Sink sink);
-  // Queues a request (takes it) or fails and leaves it with the caller.
-  Status Enqueue(RequestPtr* request);
+  // Queues a request (takes it) or fails and leaves it with the caller. `wake` as BatchQueue::Push.
+  Status Enqueue(RequestPtr* request, bool wake = true);
+  // Wakes a runner for requests enqueued with `wake` false.
+  void Wake() { queue_.Wake(); }
   // Takes request `id` back while it is still queued (*request gets it; it is never run). False once
   // a runner has taken it: it then completes through the sink as usual.
   bool Cancel(uint64_t id, RequestPtr* request);

@@ -35,7 +35,8 @@ Napi::Array IoToJs(Napi::Env env, const std::vector<IoInfo>& ios);
 Napi::Function SessionWrap::Define(Napi::Env env) {
   return DefineClass(
       env, "NativeSession",
-      {InstanceMethod("run", &SessionWrap::Run), InstanceMethod("cancel", &SessionWrap::Cancel),
+      {InstanceMethod("run", &SessionWrap::Run), InstanceMethod("wake", &SessionWrap::Wake),
+       InstanceMethod("cancel", &SessionWrap::Cancel),
        InstanceMethod("stats", &SessionWrap::Stats), InstanceMethod("dispose", &SessionWrap::Dispose)});
 }
 
@@ -154,7 +155,8 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
     // Registered before the enqueue: the completion may arrive before Enqueue returns.
     pending_.emplace(id, std::move(pending));
     Track(env, +1);
-    status = engine_->Enqueue(&request);
+    const bool defer_wake = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+    status = engine_->Enqueue(&request, !defer_wake);
     if (!status.ok()) {
       pending = std::move(pending_.at(id));
       pending_.erase(id);
@@ -163,6 +165,11 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
   }
   if (!status.ok()) pending.deferred.Reject(AddonData::Get(env)->MakeError(env, status));
   return promise;
+}
+
+Napi::Value SessionWrap::Wake(const Napi::CallbackInfo& info) {
+  engine_->Wake();
+  return info.Env().Undefined();
 }
 
 Napi::Value SessionWrap::Cancel(const Napi::CallbackInfo& info) {

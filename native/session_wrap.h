@@ -32,8 +32,12 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   static void CallJs(Napi::Env env, Napi::Function, SessionWrap* self, Completion* completion);
   using Tsfn = Napi::TypedThreadSafeFunction<SessionWrap, Completion, CallJs>;
 
-  // run(tensors, timeoutMs, id): id is the caller's, unique among this session's requests in flight.
+  // run(tensors, timeoutMs, id, deferWake): id is the caller's, unique among this session's requests in
+  // flight. With deferWake true the request waits in the queue until wake() (or a runner that is busy
+  // anyway takes it): requests queued in one turn of the event loop then go as one batch.
   Napi::Value Run(const Napi::CallbackInfo& info);
+  // wake(): wakes a runner for the requests queued with deferWake.
+  Napi::Value Wake(const Napi::CallbackInfo& info);
   // cancel(id) → true when the request was still queued: its promise rejects with CancelledError.
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);

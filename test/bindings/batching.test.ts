@@ -34,6 +34,18 @@ describe('dynamic batching', () => {
     await s.dispose();
   });
 
+  it('runs the requests of one event-loop turn as one batch with no queue delay (one wake-up per turn)', async () => {
+    // With maxQueueDelayMicros 0 a runner woken by the first request would run it alone, before the
+    // others are queued; the wake-up waits for the end of the turn, so the 20 go together.
+    const s = await InferenceSession.create(model('add'), { batching: { maxBatchSize: 32, maxQueueDelayMicros: 0 } });
+    for (let turn = 0; turn < 3; turn++) {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.run(addInputs(i))));
+      results.forEach((out, i) => expectSum(out, i));
+    }
+    expect(s.stats().batchSizes).toEqual({ '20': 3 });
+    await s.dispose();
+  });
+
   it('scatters multi-row requests by their own row counts', async () => {
     const s = await InferenceSession.create(model('add'), { batching: { maxBatchSize: 16, ...wait } });
     const rows = [1, 3, 2, 5, 1, 4];
