@@ -16,7 +16,7 @@ export interface RawAnswer {
 /** One request through node:http; resolves with the undecoded answer. */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; timeoutMs?: number } = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const headers = { ...options.headers };
@@ -28,7 +28,8 @@ export function request(
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
-    req.setTimeout(30_000, () => req.destroy(new Error(`no answer from ${url} in 30 s`)));
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from ${url} in ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(options.body);
   });

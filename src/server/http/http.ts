@@ -11,7 +11,7 @@
  * timeouts, idle keep-alive connections, the number of connections, and the drain on close().
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import compress from '@fastify/compress';
 import corsPlugin from '@fastify/cors';
 import Fastify, {
@@ -26,20 +26,17 @@ import Fastify, {
 import { checkSeconds } from '../../durations';
 import { InvalidOptionError, NotFoundError } from '../../errors';
 import { stringifyJson } from '../../protocol/json-text';
-import { HTTP_TRIGGER, type Event, type EventResponse } from '../../event';
+import type { EventResponse } from '../../event';
 import { errorResponse } from '../../graph-server/graph-server';
 import { withRequestId } from '../../logging';
 import { AccessLog, type AccessLogSink } from './access-log';
 import { registerDocs } from './docs';
-import { Connections, drainServer, type Drainable } from './http-drain';
+import { Connections, drainServer } from './http-drain';
+import { type EventRunner, toEvent } from './http-event';
 import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
+import { LeanPath, leanPathPossible } from './lean-path';
 
-/** What the HTTP layer needs from GraphServer: run() never throws, errors come back as a status. */
-export interface EventRunner extends Drainable {
-  run(event: Event): Promise<EventResponse>;
-  /** Gives up the event whose answer run() returned as `answer`: its client closed the connection. */
-  cancel?(answer: Promise<EventResponse>): void;
-}
+export type { EventRunner } from './http-event';
 
 export interface HttpOptions {
   /** Interface to listen on. */
@@ -76,6 +73,11 @@ export interface HttpOptions {
   drainTimeout?: number;
   /** Compress responses (gzip, deflate, br) for clients that send Accept-Encoding. */
   compression?: boolean;
+  /**
+   * Answer plain requests without fastify's per-request machinery (./lean-path.ts): the same answers,
+   * less CPU. false = every request goes through fastify (tests compare the two).
+   */
+  leanPath?: boolean;
 }
 
 export const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freeze({
@@ -93,6 +95,7 @@ export const kDefaultHttpOptions: Readonly<Required<HttpOptions>> = Object.freez
   maxConnections: 4096,
   drainTimeout: 30, // seconds; Triton's --exit-timeout-secs
   compression: true,
+  leanPath: true,
 });
 
 /** Drain timing: quiet time before the listener closes, and idleness before a connection is closed (ms). */
@@ -136,32 +139,6 @@ export function resolveHttpOptions(options: HttpOptions = {}): Resolved {
   return Object.freeze(o);
 }
 
-function headersOf(req: FastifyRequest): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-/** The Event for one HTTP request (see src/event.ts). */
-export function toEvent(req: FastifyRequest): Event {
-  const headers = headersOf(req);
-  const url = req.raw.url ?? req.url;
-  const query = url.indexOf('?');
-  const contentType = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  const event: Event = {
-    id: req.id, // the client's x-request-id, else a UUID (buildApp's genReqId)
-    path: query >= 0 ? url.slice(0, query) : url,
-    method: req.method,
-    headers,
-    body: req.body,
-    trigger: HTTP_TRIGGER,
-  };
-  if (contentType) event.contentType = contentType;
-  return event;
-}
-
 /** Writes an EventResponse: Buffers and strings as they are, anything else as JSON. */
 export function sendResponse(reply: FastifyReply, res: EventResponse): FastifyReply {
   reply.code(res.status);
@@ -185,7 +162,7 @@ async function answer(
   reply: FastifyReply,
   send: Send,
 ): Promise<FastifyReply> {
-  const event = toEvent(req);
+  const event = toEvent(req.raw, req.id, req.body);
   const pending = withRequestId(event.id, () => runner.run(event));
   if (runner.cancel) {
     reply.raw.once('close', () => {
@@ -195,10 +172,16 @@ async function answer(
   return send(reply, await pending);
 }
 
-/** The Node server, with the read timeouts checked often enough to hold to the second. */
-function serverFactory(options: Resolved) {
+/**
+ * The Node server, with the read timeouts checked often enough to hold to the second; requests that
+ * `lean` accepts skip fastify.
+ */
+function serverFactory(options: Resolved, lean: LeanPath | undefined) {
   const shortest = Math.min(options.headersTimeout, options.bodyTimeout || Infinity);
-  return (handler: Parameters<typeof createServer>[1]): Server => {
+  return (fastify: RequestListener): Server => {
+    const handler: RequestListener = lean
+      ? (req, res) => (lean.accepts(req) ? lean.serve(req, res) : fastify(req, res))
+      : fastify;
     const server = createServer(
       {
         headersTimeout: options.headersTimeout * 1000,
@@ -264,7 +247,7 @@ export function buildApp(graphServer: EventRunner, options: HttpOptions = {}): F
   const app = Fastify({
     ...loggingOptions(o),
     bodyLimit: o.bodyLimit,
-    serverFactory: serverFactory(o),
+    serverFactory: serverFactory(o, o.leanPath && leanPathPossible(o) ? new LeanPath(graphServer, o) : undefined),
     clientErrorHandler,
     forceCloseConnections: false, // close() drains connections itself (./http-drain.ts)
     return503OnClosing: false,

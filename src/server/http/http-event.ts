@@ -1,0 +1,43 @@
+/**
+ * What the HTTP front end hands GraphServer: the EventRunner contract, and the Event for one request
+ * (the same whether fastify (./http.ts) or the lean path (./lean-path.ts) read it).
+ */
+import type { IncomingMessage } from 'node:http';
+import { HTTP_TRIGGER, type Event, type EventResponse } from '../../event';
+import type { Drainable } from './http-drain';
+
+/** What the HTTP layer needs from GraphServer: run() never throws, errors come back as a status. */
+export interface EventRunner extends Drainable {
+  run(event: Event): Promise<EventResponse>;
+  /** Gives up the event whose answer run() returned as `answer`: its client closed the connection. */
+  cancel?(answer: Promise<EventResponse>): void;
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * The Event for one HTTP request (see src/event.ts): `id` is the client's x-request-id, else a UUID;
+ * `body` the raw bytes, undefined without a body.
+ */
+export function toEvent(req: IncomingMessage, id: string, body: unknown): Event {
+  const headers = headersOf(req);
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  const contentType = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  const event: Event = {
+    id,
+    path: query >= 0 ? url.slice(0, query) : url,
+    method: req.method ?? 'GET',
+    headers,
+    body,
+    trigger: HTTP_TRIGGER,
+  };
+  if (contentType) event.contentType = contentType;
+  return event;
+}

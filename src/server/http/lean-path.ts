@@ -1,0 +1,130 @@
+/**
+ * The lean path: plain requests go from Node's HTTP server straight to GraphServer, without fastify's
+ * per-request machinery (routing, hooks, the content-type parser, the reply object, a child logger),
+ * which costs about a third of the server's CPU for a small inference.
+ *
+ * It changes nothing a client can see. A request takes it only when none of fastify's parts would have
+ * done anything for it (`accepts`): a GET without a body, or a POST whose body has a Content-Type and a
+ * Content-Length within the limit; no Content-Encoding, nor Accept-Encoding when compression is on; no
+ * CORS, no access log; not a /v2/docs path, no percent-encoding in the URL (fastify's router decodes it). Everything else (HEAD, OPTIONS, chunked or compressed
+ * bodies, a body over the limit, the API docs) goes through fastify as before. The answer is what
+ * http.ts's sendResponse writes through fastify: the same status, headers and body, `connection: close`
+ * while draining, the request id from `x-request-id` else a UUID, and a closed connection gives the
+ * event up. Node's server applies the same read timeouts, connection limit and drain to both paths.
+ * test/server/lean-path.test.ts compares the two answer by answer.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventResponse } from '../../event';
+import { withRequestId } from '../../logging';
+import { stringifyJson } from '../../protocol/json-text';
+import { type EventRunner, toEvent } from './http-event';
+
+/** What decides which requests may take the lean path. */
+export interface LeanPathOptions {
+  bodyLimit: number;
+  compression: boolean;
+  corsOrigins: readonly string[];
+  accessLog: unknown;
+  docs: boolean;
+}
+
+/** Whether fastify could do anything for requests with these options (then no request takes the lean path). */
+export function leanPathPossible(o: LeanPathOptions): boolean {
+  return o.corsOrigins.length === 0 && !o.accessLog;
+}
+
+export class LeanPath {
+  constructor(
+    private readonly runner: EventRunner,
+    private readonly options: LeanPathOptions,
+  ) {}
+
+  /** Whether `req` may take the lean path (see the file comment). */
+  accepts(req: IncomingMessage): boolean {
+    const h = req.headers;
+    if (h['transfer-encoding'] !== undefined || h['content-encoding'] !== undefined) return false;
+    if (this.options.compression && h['accept-encoding'] !== undefined) return false;
+    const url = req.url ?? '';
+    if (url.includes('%') || (this.options.docs && url.startsWith('/v2/docs'))) return false;
+    if (req.method === 'GET') return h['content-length'] === undefined;
+    if (req.method !== 'POST' || h['content-type'] === undefined) return false;
+    const length = Number(h['content-length']);
+    return Number.isInteger(length) && length >= 0 && length <= this.options.bodyLimit;
+  }
+
+  /** Answers `req` (one that `accepts` took). */
+  serve(req: IncomingMessage, res: ServerResponse): void {
+    const id = (req.headers['x-request-id'] as string | undefined) || randomUUID();
+    if (req.method === 'GET') {
+      this.answer(req, res, id, undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => {
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      this.answer(req, res, id, body);
+    });
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, id: string, body: Buffer | undefined): void {
+    const event = toEvent(req, id, body);
+    const runner = this.runner;
+    const pending = withRequestId(id, () => runner.run(event));
+    if (runner.cancel) {
+      res.once('close', () => {
+        if (!res.writableFinished) runner.cancel!(pending);
+      });
+    }
+    void pending.then((response) => {
+      if (!res.destroyed) writeResponse(res, response, runner.draining === true);
+    });
+  }
+}
+
+/**
+ * Writes an EventResponse as fastify's reply.send does for http.ts's sendResponse: header names in lower
+ * case; a Buffer as application/octet-stream and a string as text/plain unless the response says
+ * otherwise, anything else as JSON; `charset=utf-8` added to a JSON type of a text body that names
+ * none; a Content-Length (0 without a body); no body, type or length with 1xx and 204.
+ */
+function writeResponse(res: ServerResponse, response: EventResponse, draining: boolean): void {
+  const headers: Record<string, string | number | readonly string[]> = {};
+  for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
+  let payload: Buffer | string | undefined;
+  const body = response.body;
+  if (Buffer.isBuffer(body)) {
+    headers['content-type'] ??= 'application/octet-stream';
+    payload = body;
+  } else if (body !== undefined && body !== null) {
+    payload = typeof body === 'string' ? body : stringifyJson(body);
+    headers['content-type'] = textType(headers['content-type'], typeof body === 'string');
+  }
+  if (draining) headers['connection'] = 'close';
+  const status = response.status;
+  if (status < 200 || status === 204) {
+    delete headers['content-type'];
+    delete headers['content-length'];
+    payload = undefined;
+  } else if (payload !== undefined) {
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  } else if (status !== 304) {
+    headers['content-length'] = '0';
+  }
+  res.writeHead(status, headers as Record<string, string | number | string[]>);
+  res.end(payload);
+}
+
+/** The content type of a text body as fastify sends it (see writeResponse). */
+function textType(
+  given: string | number | readonly string[] | undefined,
+  isString: boolean,
+): string | number | readonly string[] {
+  if (given === undefined) return isString ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+  if (typeof given !== 'string') return given;
+  const media = given.split(';')[0]!.trim().toLowerCase();
+  if (media.includes('json') && !/;\s*charset\s*=/i.test(given))
+    return `${given.replace(/[;\s]+$/, '')}; charset=utf-8`;
+  return given;
+}
