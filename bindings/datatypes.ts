@@ -103,10 +103,16 @@ export function arrayClassOf(datatype: Datatype): TypedArrayCtor | undefined {
   return DATATYPE_INFO[datatype].array;
 }
 
+/**
+ * %TypedArray%.prototype[Symbol.toStringTag]'s getter: a TypedArray's constructor name (from any realm),
+ * undefined for anything else; a property read, where Object.prototype.toString builds a string.
+ */
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!
+  .get as (this: unknown) => unknown;
+
 /** Name of a value's TypedArray class, realm-independent (jest runs tests in their own realm). */
 export function typedArrayName(value: unknown): string | undefined {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView) return undefined;
-  return Object.prototype.toString.call(value).slice(8, -1);
+  return typedArrayTag.call(value) as string | undefined;
 }
 
 /** Whether `data` has the representation `datatype` requires. */
