@@ -4,6 +4,7 @@
  * but Date, body) and every event GraphServer was handed must be the same. Also: which requests take it,
  * and that a client closing its connection gives the event up on it too.
  */
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Event, EventResponse } from '../../src/event';
@@ -13,7 +14,7 @@ import '../../src/model/onnx-model-server';
 import { silentLogger } from '../../src/step/context';
 import { serve, type EventRunner, type HttpOptions, type RunningServer } from '../../src/server/http/http';
 import { LeanPath } from '../../src/server/http/lean-path';
-import { request, type RawAnswer } from './http-support';
+import { portOf, request, type RawAnswer } from './http-support';
 
 const IRIS = join(__dirname, '..', '..', 'examples', 'models', 'iris', 'model.onnx');
 
@@ -195,6 +196,20 @@ describe('the lean path answers as fastify does', () => {
     expect(served).toHaveBeenCalledTimes(1);
     for (let i = 0; i < 100 && leanRunner.cancelled === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(leanRunner.cancelled).toBe(1);
+  });
+
+  it('drops a body the client abandons halfway, and goes on serving', async () => {
+    const before = leanRunner.events.length;
+    const socket = connect(portOf(lean.url), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'POST /object HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"x"',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(leanRunner.events.length).toBe(before); // never reached GraphServer
+    expect((await request(lean.url + '/object', { headers: ID })).status).toBe(200);
   });
 
   it('is off with CORS or an access log: fastify answers every request', async () => {
