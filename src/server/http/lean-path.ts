@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventResponse } from '../../event';
 import { withRequestId } from '../../logging';
+import { HEADER_LENGTH } from '../../protocol/binary';
 import { stringifyJson } from '../../protocol/json-text';
 import { type EventRunner, toEvent } from './http-event';
 
@@ -60,12 +61,13 @@ export class LeanPath {
       this.answer(req, res, id, undefined);
       return;
     }
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => {
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      this.answer(req, res, id, body);
+    const length = Number(req.headers['content-length']);
+    const body = alignedBody(length, Number(req.headers[HEADER_LENGTH]));
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.copy(body, received);
     });
+    req.once('end', () => this.answer(req, res, id, body.subarray(0, received)));
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, id: string, body: Buffer | undefined): void {
@@ -81,6 +83,19 @@ export class LeanPath {
       if (!res.destroyed) writeResponse(res, response, runner.draining === true);
     });
   }
+}
+
+/**
+ * A buffer for a body of `length` bytes (Node's parser delivers exactly that many before 'end'). With a
+ * binary-extension body (`inference-header-content-length` = `jsonLength`), placed so that the bytes after
+ * the JSON header start on an 8-byte boundary: src/protocol/binary.ts then views the tensors in place
+ * instead of copying each one out of a misaligned body.
+ */
+function alignedBody(length: number, jsonLength: number): Buffer {
+  if (!(Number.isInteger(jsonLength) && jsonLength > 0 && jsonLength < length)) return Buffer.allocUnsafe(length);
+  const block = Buffer.allocUnsafeSlow(length + 7);
+  const pad = (8 - ((block.byteOffset + jsonLength) % 8)) % 8;
+  return block.subarray(pad, pad + length);
 }
 
 /**
