@@ -22,9 +22,12 @@ Status BatchQueue::Push(RequestPtr* request, bool wake) {
                                                 std::to_string(config_.max_queue_size) + "); retry later");
     }
     (*request)->enqueued = Clock::now();
-    const bool has_deadline = (*request)->deadline != Clock::time_point::max();
+    const bool has_deadline = HasDeadline(**request);
     queue_.push_back(std::move(*request));
-    if (has_deadline) expiry_cv_.notify_one();
+    if (has_deadline) {
+      ++with_deadline_;
+      expiry_cv_.notify_one();
+    }
   }
   if (wake) cv_.notify_one();
   return Status::Ok();
@@ -34,8 +37,10 @@ void BatchQueue::Wake() { cv_.notify_one(); }
 
 Clock::time_point BatchQueue::TakeExpired(Clock::time_point now, RequestList* expired) {
   Clock::time_point earliest = Clock::time_point::max();
+  if (with_deadline_ == 0) return earliest;  // no scan of a long queue without timeouts (the usual case)
   for (auto it = queue_.begin(); it != queue_.end();) {
     if ((*it)->deadline <= now) {
+      --with_deadline_;
       expired->push_back(std::move(*it));
       it = queue_.erase(it);
     } else {
@@ -79,7 +84,10 @@ bool BatchQueue::FormBatch(Clock::time_point now, std::vector<size_t>* picked,
 }
 
 void BatchQueue::TakeIndices(const std::vector<size_t>& picked, RequestList* batch) {
-  for (size_t i : picked) batch->push_back(std::move(queue_[i]));
+  for (size_t i : picked) {
+    if (HasDeadline(*queue_[i])) --with_deadline_;
+    batch->push_back(std::move(queue_[i]));
+  }
   // picked is ascending: erase from the back so earlier indices stay valid.
   for (auto it = picked.rbegin(); it != picked.rend(); ++it) queue_.erase(queue_.begin() + *it);
 }
@@ -127,6 +135,7 @@ bool BatchQueue::Remove(uint64_t id, RequestPtr* request) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if ((*it)->id != id) continue;
+    if (HasDeadline(**it)) --with_deadline_;
     *request = std::move(*it);
     queue_.erase(it);
     return true;
@@ -141,6 +150,7 @@ RequestList BatchQueue::Close() {
     closed_ = true;
     for (auto& r : queue_) remaining.push_back(std::move(r));
     queue_.clear();
+    with_deadline_ = 0;
   }
   cv_.notify_all();
   expiry_cv_.notify_all();

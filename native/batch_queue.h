@@ -46,6 +46,7 @@ class BatchQueue {
   // With mu_ held: indices of the next batch, and whether it should be sent now.
   bool FormBatch(Clock::time_point now, std::vector<size_t>* picked, Clock::time_point* wake) const;
   void TakeIndices(const std::vector<size_t>& picked, RequestList* batch);
+  static bool HasDeadline(const Request& r) { return r.deadline != Clock::time_point::max(); }
 
   const BatchConfig config_;
   const bool batching_;
@@ -53,6 +54,8 @@ class BatchQueue {
   std::condition_variable cv_;
   std::condition_variable expiry_cv_;
   std::deque<RequestPtr> queue_;
+  // Queued requests that have a deadline: none (no engine timeout) spares TakeExpired its scan.
+  size_t with_deadline_ = 0;
   bool closed_ = false;
 };
 

@@ -39,9 +39,13 @@ void ReleaseOwner(napi_env /*env*/, void* /*data*/, void* hint) {
 }
 
 // An ArrayBuffer with the slice's bytes: external over ORT's memory, or a copy.
+// Outputs smaller than this are copied into a plain ArrayBuffer: an external one costs a heap-allocated
+// owner and a GC finalizer each, more than copying a few kilobytes (a tiny model's outputs, every request).
+constexpr size_t kMinExternalBytes = 16 * 1024;
+
 napi_value SliceBuffer(napi_env env, AddonData* addon, const OutputSlice& slice) {
   napi_value buffer = nullptr;
-  if (slice.bytes > 0 && addon->external_buffers_allowed) {
+  if (slice.bytes >= kMinExternalBytes && addon->external_buffers_allowed) {
     auto* owner = new std::shared_ptr<Ort::Value>(slice.owner);
     napi_status s = napi_create_external_arraybuffer(env, const_cast<uint8_t*>(slice.data), slice.bytes,
                                                      ReleaseOwner, owner, &buffer);

@@ -36,8 +36,8 @@ Napi::Function SessionWrap::Define(Napi::Env env) {
   return DefineClass(
       env, "NativeSession",
       {InstanceMethod("run", &SessionWrap::Run), InstanceMethod("wake", &SessionWrap::Wake),
-       InstanceMethod("cancel", &SessionWrap::Cancel),
-       InstanceMethod("stats", &SessionWrap::Stats), InstanceMethod("dispose", &SessionWrap::Dispose)});
+       InstanceMethod("cancel", &SessionWrap::Cancel), InstanceMethod("stats", &SessionWrap::Stats),
+       InstanceMethod("dispose", &SessionWrap::Dispose)});
 }
 
 SessionWrap::SessionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SessionWrap>(info) {

@@ -153,7 +153,7 @@ describe('dynamic batching', () => {
 });
 
 describe('output memory', () => {
-  it('hands outputs to JS without copying, each request seeing only its own rows', async () => {
+  it('gives each request an ArrayBuffer of exactly its own rows (external over ORT memory from 16 KiB, copied below)', async () => {
     const s = await InferenceSession.create(model('add'));
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => s.run(addInputs(i))));
     expect(s.stats().zeroCopyOutputs).toBe(true);
