@@ -57,6 +57,8 @@ class ScriptedRunner implements EventRunner {
         return { status: 204, headers: { allow: 'GET' }, body: undefined };
       case '/no-content-body':
         return { status: 204, headers: {}, body: { dropped: true } };
+      case '/bad-header':
+        return { status: 200, headers: { 'x-bad': 'a\nb' }, body: { ok: true } };
       case '/error':
         return { status: 400, headers: {}, body: { error: 'bad', code: 'GS_BAD_REQUEST' } };
       default:
@@ -97,6 +99,7 @@ const CASES: Case[] = [
   { name: '204 with a body', method: 'GET', path: '/no-content-body', headers: ID, lean: true },
   { name: '400', method: 'POST', path: '/error', headers: JSON_TYPE, body: '{', lean: true },
   { name: '404', method: 'GET', path: '/nowhere', headers: ID, lean: true },
+  { name: 'a header value Node refuses', method: 'GET', path: '/bad-header', headers: ID, lean: true },
   { name: 'empty POST body', method: 'POST', path: '/object', headers: JSON_TYPE, body: '', lean: true },
   {
     name: 'binary body',
@@ -196,6 +199,18 @@ describe('the lean path answers as fastify does', () => {
     expect(served).toHaveBeenCalledTimes(1);
     for (let i = 0; i < 100 && leanRunner.cancelled === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(leanRunner.cancelled).toBe(1);
+  });
+
+  it('answers 500 {"error","code"} for a header HTTP cannot carry, on both paths, and goes on serving', async () => {
+    for (const server of [lean, plain]) {
+      const answer = await request(server.url + '/bad-header', { headers: ID });
+      expect(answer.status).toBe(500);
+      expect(JSON.parse(answer.body.toString())).toEqual({
+        error: expect.stringContaining('a header HTTP cannot carry'),
+        code: 'GS_ERROR',
+      });
+      expect((await request(server.url + '/object', { headers: ID })).status).toBe(200);
+    }
   });
 
   it('places a binary body so that its tensors start 8-byte aligned (viewed in place, not copied)', async () => {

@@ -2,8 +2,10 @@
  * What the HTTP front end hands GraphServer: the EventRunner contract, and the Event for one request
  * (the same whether fastify (./http.ts) or the lean path (./lean-path.ts) read it).
  */
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
+import { GraphServeError } from '../../errors';
 import { HTTP_TRIGGER, type Event, type EventResponse } from '../../event';
+import { errorResponse } from '../../graph-server/graph-server';
 import type { Drainable } from './http-drain';
 
 /** What the HTTP layer needs from GraphServer: run() never throws, errors come back as a status. */
@@ -40,4 +42,23 @@ export function toEvent(req: IncomingMessage, id: string, body: unknown): Event 
   };
   if (contentType) event.contentType = contentType;
   return event;
+}
+
+/**
+ * `response`, or a 500 in its place when Node would refuse one of its headers (a step set a name or value
+ * with a control character): the client gets graphserve's `{"error","code"}` either way.
+ */
+export function writable(response: EventResponse): EventResponse {
+  for (const [name, value] of Object.entries(response.headers)) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      return errorResponse(
+        new GraphServeError(`internal error: the answer has a header HTTP cannot carry (${reason})`),
+      );
+    }
+  }
+  return response;
 }

@@ -32,7 +32,7 @@ import { withRequestId } from '../../logging';
 import { AccessLog, type AccessLogSink } from './access-log';
 import { registerDocs } from './docs';
 import { Connections, drainServer } from './http-drain';
-import { type EventRunner, toEvent } from './http-event';
+import { type EventRunner, toEvent, writable } from './http-event';
 import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
 import { LeanPath, leanPathPossible } from './lean-path';
 
@@ -140,7 +140,8 @@ export function resolveHttpOptions(options: HttpOptions = {}): Resolved {
 }
 
 /** Writes an EventResponse: Buffers and strings as they are, anything else as JSON. */
-export function sendResponse(reply: FastifyReply, res: EventResponse): FastifyReply {
+export function sendResponse(reply: FastifyReply, answer: EventResponse): FastifyReply {
+  const res = writable(answer);
   reply.code(res.status);
   for (const [name, value] of Object.entries(res.headers)) reply.header(name, value);
   const body = res.body;

@@ -6,8 +6,9 @@
  * It changes nothing a client can see. A request takes it only when none of fastify's parts would have
  * done anything for it (`accepts`): a GET without a body, or a POST whose body has a Content-Type and a
  * Content-Length within the limit; no Content-Encoding, nor Accept-Encoding when compression is on; no
- * CORS, no access log; not a /v2/docs path, no percent-encoding in the URL (fastify's router decodes it). Everything else (HEAD, OPTIONS, chunked or compressed
- * bodies, a body over the limit, the API docs) goes through fastify as before. The answer is what
+ * CORS, no access log; not a /v2/docs path, no percent-encoding in the URL (fastify's router decodes it).
+ * Everything else (HEAD, OPTIONS, chunked or compressed bodies, a body over the limit, the API docs) goes
+ * through fastify as before. The answer is what
  * http.ts's sendResponse writes through fastify: the same status, headers and body, `connection: close`
  * while draining, the request id from `x-request-id` else a UUID, and a closed connection gives the
  * event up. Node's server applies the same read timeouts, connection limit and drain to both paths.
@@ -19,7 +20,7 @@ import type { EventResponse } from '../../event';
 import { withRequestId } from '../../logging';
 import { HEADER_LENGTH } from '../../protocol/binary';
 import { stringifyJson } from '../../protocol/json-text';
-import { type EventRunner, toEvent } from './http-event';
+import { type EventRunner, toEvent, writable } from './http-event';
 
 /** What decides which requests may take the lean path. */
 export interface LeanPathOptions {
@@ -80,8 +81,17 @@ export class LeanPath {
       });
     }
     void pending.then((response) => {
-      if (!res.destroyed) writeResponse(res, response, runner.draining === true);
+      if (!res.destroyed) answerWith(res, response, runner.draining === true);
     });
+  }
+}
+
+/** Writes `response`; should Node still refuse it, closes the connection rather than leave it unanswered. */
+function answerWith(res: ServerResponse, response: EventResponse, draining: boolean): void {
+  try {
+    writeResponse(res, response, draining);
+  } catch {
+    res.destroy();
   }
 }
 
@@ -104,7 +114,8 @@ function alignedBody(length: number, jsonLength: number): Buffer {
  * otherwise, anything else as JSON; `charset=utf-8` added to a JSON type of a text body that names
  * none; a Content-Length (0 without a body); no body, type or length with 1xx and 204.
  */
-function writeResponse(res: ServerResponse, response: EventResponse, draining: boolean): void {
+function writeResponse(res: ServerResponse, answer: EventResponse, draining: boolean): void {
+  const response = writable(answer);
   const headers: Record<string, string | number | readonly string[]> = {};
   for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
   let payload: Buffer | string | undefined;
