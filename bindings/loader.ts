@@ -12,12 +12,14 @@ import * as path from 'node:path';
 import { AddonLoadError, errorClasses } from '../src/errors';
 import type { ResolvedSessionOptions } from './options';
 
-export interface NativeTensor {
-  name: string;
-  datatype: string;
-  shape: number[];
-  data: ArrayBufferView | Buffer[];
-}
+/** A run's inputs, in the model's input order, flat: [shape0, data0, shape1, data1, …] (see NativeOutputs). */
+export type NativeInputs = Array<readonly number[] | ArrayBufferView | Buffer[]>;
+
+/**
+ * A run's outputs, in the model's output order, flat: [shape0, data0, shape1, data1, …]; data is a
+ * TypedArray, or an array of Buffers for strings. The session names them from its output metadata.
+ */
+export type NativeOutputs = Array<number[] | ArrayBufferView | Buffer[]>;
 
 export interface NativeTensorInfo {
   name: string;
@@ -37,7 +39,7 @@ export interface NativeSession {
    * Queues a request. With `deferWake` no runner is woken for it until wake() (a busy runner may take it
    * before): requests queued in one turn of the event loop then run as one batch.
    */
-  run(inputs: NativeTensor[], timeoutMs: number, id: number, deferWake?: boolean): Promise<NativeTensor[]>;
+  run(inputs: NativeInputs, timeoutMs: number, id: number, deferWake?: boolean): Promise<NativeOutputs>;
   /** Wakes a runner for the requests queued with `deferWake`. */
   wake(): void;
   /** Takes request `id` out of the queue (its promise rejects with CancelledError); false once it runs. */

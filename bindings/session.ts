@@ -21,7 +21,7 @@ import {
   isDatatype,
   matchesDatatype,
 } from './datatypes';
-import { type NativeSession, type NativeTensor, loadAddon } from './loader';
+import { type NativeInputs, type NativeOutputs, type NativeSession, loadAddon } from './loader';
 import { type ResolvedSessionOptions, type SessionOptions, resolveSessionOptions } from './options';
 
 /** What a model declares for one input or output. */
@@ -86,6 +86,17 @@ export class InferenceSession {
   readonly #inputsByName: Map<string, TensorInfo>;
   #disposed = false;
   #nextId = 1;
+  /** Names a run's flat native outputs (see NativeOutputs) from the model's output metadata. */
+  readonly #toOutputs = (flat: NativeOutputs): Record<string, Tensor> => {
+    const result: Record<string, Tensor> = {};
+    const outputs = this.outputs;
+    for (let o = 0; o < outputs.length; o++) {
+      const info = outputs[o]!;
+      const datatype = (info.datatype ?? 'UNSUPPORTED') as Datatype;
+      setTensor(result, info.name, { datatype, shape: flat[2 * o] as number[], data: flat[2 * o + 1] as TensorData });
+    }
+    return result;
+  };
   /** A wake of the scheduler is due at the end of this turn of the event loop. */
   #wakeDue = false;
   readonly #wake = (): void => {
@@ -127,7 +138,7 @@ export class InferenceSession {
    * ModelError (the run failed).
    */
   run(inputs: Record<string, Tensor>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
-    let checked: NativeTensor[];
+    let checked: NativeInputs;
     let timeoutMs: number;
     try {
       if (this.#disposed) throw new DisposedError('the session is disposed');
@@ -149,6 +160,7 @@ export class InferenceSession {
       setImmediate(this.#wake);
     }
     const { signal, cancellation } = options;
+    const toOutputs = this.#toOutputs;
     if (signal === undefined && cancellation === undefined) return running.then(toOutputs);
     const cancel = (): boolean => this.#native.cancel(id);
     signal?.addEventListener('abort', cancel, { once: true });
@@ -183,7 +195,7 @@ export class InferenceSession {
     await this.#native.dispose();
   }
 
-  #check(inputs: Record<string, Tensor>): NativeTensor[] {
+  #check(inputs: Record<string, Tensor>): NativeInputs {
     if (inputs === null || typeof inputs !== 'object') {
       throw new InvalidTensorError('inputs must be an object mapping input names to tensors');
     }
@@ -194,7 +206,7 @@ export class InferenceSession {
         );
       }
     }
-    const out: NativeTensor[] = [];
+    const out: NativeInputs = [];
     let rows: number | undefined;
     for (const info of this.inputs) {
       const t = Object.hasOwn(inputs, info.name) ? inputs[info.name] : undefined; // never an inherited member
@@ -209,7 +221,7 @@ export class InferenceSession {
         }
         rows = r;
       }
-      out.push({ name: info.name, datatype: t.datatype, shape: t.shape, data: t.data });
+      out.push(t.shape, t.data);
     }
     return out;
   }
@@ -226,13 +238,6 @@ export function setTensor(tensors: Record<string, Tensor>, name: string, tensor:
 }
 
 /** The outputs by name (own properties, see setTensor). */
-function toOutputs(outs: NativeTensor[]): Record<string, Tensor> {
-  const result: Record<string, Tensor> = {};
-  for (const o of outs) {
-    setTensor(result, o.name, { datatype: o.datatype as Datatype, shape: o.shape, data: o.data as TensorData });
-  }
-  return result;
-}
 
 function toInfo(i: { name: string; datatype: string; onnxType: string; shape: number[] }): TensorInfo {
   return {

@@ -76,13 +76,13 @@ Napi::Array ShapeToJs(Napi::Env env, const std::vector<int64_t>& shape) {
   return out;
 }
 
-InputData ReadInput(Napi::Object tensor, Napi::Value* keep_alive) {
+InputData ReadInput(Napi::Array shape, Napi::Value data, Napi::Value* keep_alive) {
   InputData in;
-  Napi::Array shape = tensor.Get("shape").As<Napi::Array>();
-  for (uint32_t i = 0; i < shape.Length(); ++i) {
+  const uint32_t rank = shape.Length();
+  in.shape.reserve(rank);
+  for (uint32_t i = 0; i < rank; ++i) {
     in.shape.push_back(static_cast<int64_t>(shape.Get(i).As<Napi::Number>().Int64Value()));
   }
-  Napi::Value data = tensor.Get("data");
   if (data.IsArray()) {  // BYTES: Buffers (Uint8Arrays)
     Napi::Array items = data.As<Napi::Array>();
     in.strings.reserve(items.Length());
@@ -99,23 +99,15 @@ InputData ReadInput(Napi::Object tensor, Napi::Value* keep_alive) {
   return in;
 }
 
-Napi::Object MakeOutput(Napi::Env env, AddonData* addon, const std::string& name, const OutputSlice& slice) {
+napi_value OutputData(Napi::Env env, AddonData* addon, const OutputSlice& slice) {
+  if (slice.type == ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING) return StringsToJs(env, slice.strings);
   const DtypeInfo* dtype = FindDtype(slice.type);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("name", name);
-  out.Set("datatype", dtype != nullptr ? dtype->oip : "UNSUPPORTED");
-  out.Set("shape", ShapeToJs(env, slice.shape));
-  if (slice.type == ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING) {
-    out.Set("data", StringsToJs(env, slice.strings));
-    return out;
-  }
   napi_value buffer = SliceBuffer(env, addon, slice);
   napi_value array = nullptr;
   const size_t length = dtype != nullptr && dtype->size > 0 ? slice.bytes / dtype->size : 0;
   NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, ArrayTypeOf(slice.type), length, buffer, 0, &array),
-                       out);
-  out.Set("data", Napi::Value(env, array));
-  return out;
+                       nullptr);
+  return array;
 }
 
 }  // namespace graphserve

@@ -102,12 +102,15 @@ void SessionWrap::Settle(Napi::Env env, RequestPtr request) {
     pending.deferred.Reject(AddonData::Get(env)->MakeError(env, request->status));
     return;
   }
+  // [shape0, data0, shape1, data1, …] in the model's output order: bindings/session.ts names them (no
+  // object built here: a property set by name costs more in C++ than the object literal does in JS).
   AddonData* addon = AddonData::Get(env);
-  const auto& outputs = engine_->model().outputs();
-  Napi::Array result = Napi::Array::New(env, request->outputs.size());
+  Napi::Array result = Napi::Array::New(env, 2 * request->outputs.size());
   try {
     for (size_t o = 0; o < request->outputs.size(); ++o) {
-      result.Set(o, MakeOutput(env, addon, outputs[o].name, request->outputs[o]));
+      const OutputSlice& slice = request->outputs[o];
+      result.Set(2 * o, ShapeToJs(env, slice.shape));
+      result.Set(2 * o + 1, Napi::Value(env, OutputData(env, addon, slice)));
     }
   } catch (const Napi::Error& e) {
     pending.deferred.Reject(e.Value());
@@ -133,9 +136,9 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
   auto request = std::make_unique<Request>();
   request->id = static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value());
   Pending pending{Napi::Promise::Deferred::New(env), {}};
-  for (uint32_t i = 0; i < tensors.Length(); ++i) {
+  for (uint32_t i = 0; i + 1 < tensors.Length(); i += 2) {  // [shape0, data0, shape1, data1, …]
     Napi::Value keep_alive;
-    request->inputs.push_back(ReadInput(tensors.Get(i).As<Napi::Object>(), &keep_alive));
+    request->inputs.push_back(ReadInput(tensors.Get(i).As<Napi::Array>(), tensors.Get(i + 1), &keep_alive));
     if (!keep_alive.IsEmpty()) pending.borrowed.push_back(Napi::Persistent(keep_alive));
   }
   const bool batching = engine_->batching();

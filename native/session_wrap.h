@@ -32,7 +32,8 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   static void CallJs(Napi::Env env, Napi::Function, SessionWrap* self, Completion* completion);
   using Tsfn = Napi::TypedThreadSafeFunction<SessionWrap, Completion, CallJs>;
 
-  // run(tensors, timeoutMs, id, deferWake): id is the caller's, unique among this session's requests in
+  // run(tensors, timeoutMs, id, deferWake): tensors is [shape0, data0, shape1, data1, …] in the model's
+  // input order; id is the caller's, unique among this session's requests in
   // flight. With deferWake true the request waits in the queue until wake() (or a runner that is busy
   // anyway takes it): requests queued in one turn of the event loop then go as one batch.
   Napi::Value Run(const Napi::CallbackInfo& info);
