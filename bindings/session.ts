@@ -237,8 +237,6 @@ export function setTensor(tensors: Record<string, Tensor>, name: string, tensor:
   else tensors[name] = tensor;
 }
 
-/** The outputs by name (own properties, see setTensor). */
-
 function toInfo(i: { name: string; datatype: string; onnxType: string; shape: number[] }): TensorInfo {
   return {
     name: i.name,
