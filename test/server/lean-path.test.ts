@@ -57,6 +57,11 @@ class ScriptedRunner implements EventRunner {
         return { status: 204, headers: { allow: 'GET' }, body: undefined };
       case '/no-content-body':
         return { status: 204, headers: {}, body: { dropped: true } };
+      case '/deep': {
+        let deep: unknown = 1;
+        for (let i = 0; i < 100_000; i++) deep = [deep];
+        return { status: 200, headers: {}, body: deep };
+      }
       case '/bad-header':
         return { status: 200, headers: { 'x-bad': 'a\nb' }, body: { ok: true } };
       case '/error':
@@ -100,6 +105,7 @@ const CASES: Case[] = [
   { name: '400', method: 'POST', path: '/error', headers: JSON_TYPE, body: '{', lean: true },
   { name: '404', method: 'GET', path: '/nowhere', headers: ID, lean: true },
   { name: 'a header value Node refuses', method: 'GET', path: '/bad-header', headers: ID, lean: true },
+  { name: 'an answer too deep for JSON', method: 'GET', path: '/deep', headers: ID, lean: true },
   { name: 'empty POST body', method: 'POST', path: '/object', headers: JSON_TYPE, body: '', lean: true },
   {
     name: 'binary body',
@@ -201,7 +207,7 @@ describe('the lean path answers as fastify does', () => {
     expect(leanRunner.cancelled).toBe(1);
   });
 
-  it('answers 500 {"error","code"} for a header HTTP cannot carry, on both paths, and goes on serving', async () => {
+  it('answers 500 {"error","code"} for a header HTTP cannot carry or a body too deep for JSON, on both paths', async () => {
     for (const server of [lean, plain]) {
       const answer = await request(server.url + '/bad-header', { headers: ID });
       expect(answer.status).toBe(500);
@@ -210,6 +216,12 @@ describe('the lean path answers as fastify does', () => {
         code: 'GS_ERROR',
       });
       expect((await request(server.url + '/object', { headers: ID })).status).toBe(200);
+      const deep = await request(server.url + '/deep', { headers: ID });
+      expect(deep.status).toBe(500);
+      expect(JSON.parse(deep.body.toString())).toEqual({
+        error: expect.stringContaining('nested too deeply'),
+        code: expect.any(String),
+      });
     }
   });
 

@@ -16,11 +16,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyError } from 'fastify';
 import type { EventResponse } from '../../event';
+import { errorResponse } from '../../graph-server/graph-server';
 import { withRequestId } from '../../logging';
 import { HEADER_LENGTH } from '../../protocol/binary';
 import { stringifyJson } from '../../protocol/json-text';
 import { type EventRunner, toEvent, writable } from './http-event';
+import { fromFastifyError } from './http-errors';
 
 /** What decides which requests may take the lean path. */
 export interface LeanPathOptions {
@@ -86,12 +89,21 @@ export class LeanPath {
   }
 }
 
-/** Writes `response`; should Node still refuse it, closes the connection rather than leave it unanswered. */
+/**
+ * Writes `response`. When it cannot be written (a body too deeply nested for JSON) the answer is that
+ * error, as fastify's error handler gives it; should even that fail, or the head be out already, the
+ * connection is closed rather than left unanswered.
+ */
 function answerWith(res: ServerResponse, response: EventResponse, draining: boolean): void {
   try {
     writeResponse(res, response, draining);
-  } catch {
-    res.destroy();
+  } catch (err) {
+    try {
+      if (res.headersSent) throw err;
+      writeResponse(res, errorResponse(fromFastifyError(err as FastifyError, Infinity)), draining);
+    } catch {
+      res.destroy();
+    }
   }
 }
 
