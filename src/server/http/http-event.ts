@@ -2,10 +2,11 @@
  * What the HTTP front end hands GraphServer: the EventRunner contract, and the Event for one request
  * (the same whether fastify (./http.ts) or the lean path (./lean-path.ts) read it).
  */
-import { type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
+import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import { GraphServeError } from '../../errors';
 import { HTTP_TRIGGER, type Event, type EventResponse } from '../../event';
 import { errorResponse } from '../../graph-server/graph-server';
+import { withRequestId } from '../../logging';
 import type { Drainable } from './http-drain';
 
 /** What the HTTP layer needs from GraphServer: run() never throws, errors come back as a status. */
@@ -18,7 +19,7 @@ export interface EventRunner extends Drainable {
 function headersOf(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value; // names: lower case already
   }
   return out;
 }
@@ -42,6 +43,20 @@ export function toEvent(req: IncomingMessage, id: string, body: unknown): Event 
   };
   if (contentType) event.contentType = contentType;
   return event;
+}
+
+/**
+ * Runs `event`, every line it logs carrying the request id; `res` closing before the answer is complete
+ * gives the event up. Both HTTP paths run their requests through it.
+ */
+export function runEvent(runner: EventRunner, event: Event, res: ServerResponse): Promise<EventResponse> {
+  const pending = withRequestId(event.id, () => runner.run(event));
+  if (runner.cancel) {
+    res.once('close', () => {
+      if (!res.writableFinished) runner.cancel!(pending);
+    });
+  }
+  return pending;
 }
 
 /**

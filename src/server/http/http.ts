@@ -28,11 +28,10 @@ import { InvalidOptionError, NotFoundError } from '../../errors';
 import { stringifyJson } from '../../protocol/json-text';
 import type { EventResponse } from '../../event';
 import { errorResponse } from '../../graph-server/graph-server';
-import { withRequestId } from '../../logging';
 import { AccessLog, type AccessLogSink } from './access-log';
 import { registerDocs } from './docs';
 import { Connections, drainServer } from './http-drain';
-import { type EventRunner, toEvent, writable } from './http-event';
+import { type EventRunner, runEvent, toEvent, writable } from './http-event';
 import { clientErrorHandler, fromFastifyError, rejectExpectation, unsupportedEncoding } from './http-errors';
 import { LeanPath, leanPathPossible } from './lean-path';
 
@@ -153,24 +152,14 @@ export function sendResponse(reply: FastifyReply, answer: EventResponse): Fastif
 
 type Send = (reply: FastifyReply, res: EventResponse) => FastifyReply;
 
-/**
- * Runs the request's event, every line it logs carrying the request id; a connection that closes
- * before the answer is complete gives the event up.
- */
+/** Runs the request's event (runEvent) and sends its answer. */
 async function answer(
   runner: EventRunner,
   req: FastifyRequest,
   reply: FastifyReply,
   send: Send,
 ): Promise<FastifyReply> {
-  const event = toEvent(req.raw, req.id, req.body);
-  const pending = withRequestId(event.id, () => runner.run(event));
-  if (runner.cancel) {
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) runner.cancel!(pending);
-    });
-  }
-  return send(reply, await pending);
+  return send(reply, await runEvent(runner, toEvent(req.raw, req.id, req.body), reply.raw));
 }
 
 /**

@@ -19,11 +19,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyError } from 'fastify';
 import type { EventResponse } from '../../event';
 import { errorResponse } from '../../graph-server/graph-server';
-import { withRequestId } from '../../logging';
 import { HEADER_LENGTH } from '../../protocol/binary';
 import { stringifyJson } from '../../protocol/json-text';
-import { type EventRunner, toEvent, writable } from './http-event';
+import { type EventRunner, runEvent, toEvent, writable } from './http-event';
 import { fromFastifyError } from './http-errors';
+import { DOCS_PREFIX } from './openapi';
 
 /** What decides which requests may take the lean path. */
 export interface LeanPathOptions {
@@ -51,7 +51,7 @@ export class LeanPath {
     if (h['transfer-encoding'] !== undefined || h['content-encoding'] !== undefined) return false;
     if (this.options.compression && h['accept-encoding'] !== undefined) return false;
     const url = req.url ?? '';
-    if (url.includes('%') || (this.options.docs && url.startsWith('/v2/docs'))) return false;
+    if (url.includes('%') || (this.options.docs && url.startsWith(DOCS_PREFIX))) return false;
     if (req.method === 'GET') return h['content-length'] === undefined;
     if (req.method !== 'POST' || h['content-type'] === undefined) return false;
     const length = Number(h['content-length']);
@@ -75,15 +75,8 @@ export class LeanPath {
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, id: string, body: Buffer | undefined): void {
-    const event = toEvent(req, id, body);
     const runner = this.runner;
-    const pending = withRequestId(id, () => runner.run(event));
-    if (runner.cancel) {
-      res.once('close', () => {
-        if (!res.writableFinished) runner.cancel!(pending);
-      });
-    }
-    void pending.then((response) => {
+    void runEvent(runner, toEvent(req, id, body), res).then((response) => {
       if (!res.destroyed) answerWith(res, response, runner.draining === true);
     });
   }
@@ -100,7 +93,10 @@ function answerWith(res: ServerResponse, response: EventResponse, draining: bool
   } catch (err) {
     try {
       if (res.headersSent) throw err;
-      writeResponse(res, errorResponse(fromFastifyError(err as FastifyError, Infinity)), draining);
+      // Node checks the headers as it writes them: only a failed write pays for writable()'s check.
+      const checked = writable(response);
+      const answer = checked !== response ? checked : errorResponse(fromFastifyError(err as FastifyError, Infinity));
+      writeResponse(res, answer, draining);
     } catch {
       res.destroy();
     }
@@ -126,8 +122,7 @@ function alignedBody(length: number, jsonLength: number): Buffer {
  * otherwise, anything else as JSON; `charset=utf-8` added to a JSON type of a text body that names
  * none; a Content-Length (0 without a body); no body, type or length with 1xx and 204.
  */
-function writeResponse(res: ServerResponse, answer: EventResponse, draining: boolean): void {
-  const response = writable(answer);
+function writeResponse(res: ServerResponse, response: EventResponse, draining: boolean): void {
   const headers: Record<string, string | number | readonly string[]> = {};
   for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
   let payload: Buffer | string | undefined;
