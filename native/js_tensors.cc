@@ -47,12 +47,11 @@ napi_value SliceBuffer(napi_env env, AddonData* addon, const OutputSlice& slice)
   napi_value buffer = nullptr;
   if (slice.bytes >= kMinExternalBytes && addon->external_buffers_allowed) {
     auto* owner = new std::shared_ptr<Ort::Value>(slice.owner);
-    napi_status s = napi_create_external_arraybuffer(env, const_cast<uint8_t*>(slice.data), slice.bytes,
-                                                     ReleaseOwner, owner, &buffer);
+    napi_status s = CreateExternalBuffer(env, addon, const_cast<uint8_t*>(slice.data), slice.bytes,
+                                         ReleaseOwner, owner, &buffer);
     if (s == napi_ok) return buffer;
     delete owner;
     if (s != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED(env, s, nullptr);
-    addon->external_buffers_allowed = false;
   }
   void* copy = nullptr;
   NAPI_THROW_IF_FAILED(env, napi_create_arraybuffer(env, slice.bytes, &copy, &buffer), nullptr);
@@ -69,6 +68,13 @@ Napi::Value StringsToJs(Napi::Env env, const std::vector<std::string>& strings) 
 }
 
 }  // namespace
+
+napi_status CreateExternalBuffer(napi_env env, AddonData* addon, void* data, size_t bytes,
+                                 napi_finalize finalize, void* hint, napi_value* buffer) {
+  napi_status s = napi_create_external_arraybuffer(env, data, bytes, finalize, hint, buffer);
+  if (s == napi_no_external_buffers_allowed) addon->external_buffers_allowed = false;
+  return s;
+}
 
 Napi::Array ShapeToJs(Napi::Env env, const std::vector<int64_t>& shape) {
   Napi::Array out = Napi::Array::New(env, shape.size());

@@ -18,5 +18,10 @@ InputData ReadInput(Napi::Array shape, Napi::Value data, Napi::Value* keep_alive
 // of Buffers.
 napi_value OutputData(Napi::Env env, AddonData* data, const OutputSlice& slice);
 Napi::Array ShapeToJs(Napi::Env env, const std::vector<int64_t>& shape);
+// An external ArrayBuffer over `bytes` at `data`, freed by `finalize(hint)` when collected. Where the runtime
+// refuses external buffers (a V8 sandbox) it answers napi_no_external_buffers_allowed and remembers that in
+// `addon`; on any status but napi_ok the caller still owns `hint` and copies instead (or throws).
+napi_status CreateExternalBuffer(napi_env env, AddonData* addon, void* data, size_t bytes,
+                                 napi_finalize finalize, void* hint, napi_value* buffer);
 
 }  // namespace graphserve

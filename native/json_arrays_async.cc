@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "addon_data.h"
+#include "js_tensors.h"
 #include "json_numbers.h"
 
 namespace graphserve {
@@ -39,13 +40,11 @@ Napi::ArrayBuffer OwnedBuffer(Napi::Env env, std::vector<T>* values) {
   if (bytes > 0 && addon->external_buffers_allowed) {
     auto* owner = new std::vector<T>(std::move(*values));
     napi_value buffer = nullptr;
-    napi_status s =
-        napi_create_external_arraybuffer(env, owner->data(), bytes, DeleteVector<T>, owner, &buffer);
+    napi_status s = CreateExternalBuffer(env, addon, owner->data(), bytes, DeleteVector<T>, owner, &buffer);
     if (s == napi_ok) return Napi::ArrayBuffer(env, buffer);
     *values = std::move(*owner);
     delete owner;
     if (s != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED(env, s, Napi::ArrayBuffer());
-    addon->external_buffers_allowed = false;
   }
   Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
   if (bytes > 0) std::memcpy(copy.Data(), values->data(), bytes);
@@ -101,9 +100,7 @@ class ExtractWorker : public Napi::AsyncWorker {
         Napi::Float64Array::New(env, count, OwnedBuffer(env, &found->values), 0, napi_float64_array);
     Napi::Float32Array values32 =
         Napi::Float32Array::New(env, count, OwnedBuffer(env, floats), 0, napi_float32_array);
-    Napi::Array dims = Napi::Array::New(env, found->dims.size());
-    for (size_t d = 0; d < found->dims.size(); ++d)
-      dims.Set(d, Napi::Number::New(env, static_cast<double>(found->dims[d])));
+    Napi::Array dims = ShapeToJs(env, found->dims);
     Napi::Object item = Napi::Object::New(env);
     item.Set("start", Napi::Number::New(env, static_cast<double>(found->start)));
     item.Set("end", Napi::Number::New(env, static_cast<double>(found->end)));
