@@ -173,6 +173,12 @@ describe('output memory', () => {
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.run(addInputs(i))));
       results.forEach((out, i) => expectSum(out, i));
       expect(s.stats().zeroCopyOutputs).toBe(false);
+      // Outputs of 16 KiB and more are the ones that would be external: 5,000 FP32 = 20 kB each.
+      const wide = await InferenceSession.create(model('identity_dyn'));
+      const inputs = Array.from({ length: 4 }, (_, i) => Float32Array.from({ length: 5000 }, (_, k) => i + k / 8));
+      const echoed = await Promise.all(inputs.map((data) => wide.run({ x: fp32([1, 5000], Array.from(data)) })));
+      echoed.forEach((out, i) => expect(out['y']!.data).toEqual(inputs[i]));
+      await wide.dispose();
       await s.dispose();
     } finally {
       addon.setExternalBuffersAllowed(true);
