@@ -19,6 +19,7 @@ import {
   type RouteReport,
 } from '../graph/repository/model-registry';
 import { RepositoryRouter } from '../graph/repository/repository-router';
+import { labelOf } from '../graph/repository/model-steps';
 import { GraphServer, type GraphServerOptions } from '../graph-server/graph-server';
 import { requireUserModule } from './user-module';
 
@@ -123,7 +124,7 @@ async function loadNamed(registry: ModelRegistry, names: string[], print: Print)
       const steps = new Set([...registry.router.routes].filter(([k]) => k.split(':')[0] === name).map(([, s]) => s));
       for (const step of steps) {
         const version = (step as { version?: unknown }).version;
-        const label = typeof version === 'string' && version !== '' ? `${name} (version ${version})` : name;
+        const label = labelOf({ key: name, version: typeof version === 'string' ? version : '' });
         reportModel({ label, className: step.constructor.name, step }, print);
       }
     } catch (err) {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { InvalidOptionError } from '../errors';
 
 /** `path:line[:column]` where loading `path` failed, or just `path` when the error does not say. */
-export function failureLocation(err: unknown, path: string): string {
+function failureLocation(err: unknown, path: string): string {
   const stack = err instanceof Error ? (err.stack ?? '') : '';
   // A SyntaxError's stack starts with "<file>:<line>" and the offending line.
   const first = stack.split('\n', 1)[0] ?? '';

@@ -213,10 +213,7 @@ export class FlowSpec {
     } else {
       named = { ...specOf(input), name: key } as FlowStepSpec;
     }
-    return this.addStep(named, {
-      ...(after === undefined ? {} : { after }),
-      ...(before === undefined ? {} : { before }),
-    });
+    return this.addStep(named, { after, before });
   }
 
   /** Adds the graph-level error handler (steps with their own handler use theirs). Returns the graph. */

@@ -34,7 +34,15 @@ import { createContext, type ServingContext } from '../../step/context';
 import type { Namespace } from '../../step/registry';
 import type { GraphStep } from '../../step/step';
 import { RepositoryPoller, type PolledRegistry } from './repository-poller';
-import { buildModelStep, disposeSteps, isStepReady, labelOf, messageOf, retireSteps, startSteps } from './model-steps';
+import {
+  buildModelStep,
+  disposeSteps,
+  labelOf,
+  messageOf,
+  notReadyReason,
+  retireSteps,
+  startSteps,
+} from './model-steps';
 import {
   RepositoryRouter,
   type ModelState,
@@ -194,13 +202,13 @@ export class ModelRegistry implements RepositoryControl, PolledRegistry {
 
   /** After the start-up loads: READY, or (outside 'none') routes that failed taken out, UNAVAILABLE. */
   private settleStart(entry: ModelEntry): void {
-    const failed = [...entry.routes.values()].find((step) => !isStepReady(step));
-    if (failed === undefined) {
+    const reason = notReadyReason(entry.routes.values());
+    if (reason === undefined) {
       entry.state = 'READY';
       return;
     }
     entry.state = 'UNAVAILABLE';
-    entry.reason = messageOf((failed as { error?: unknown }).error ?? 'not ready');
+    entry.reason = reason;
     if (this.mode === 'none') return;
     const steps = [...entry.routes.values()];
     this.uninstall(entry);

@@ -20,7 +20,7 @@ export function isStepReady(step: GraphStep): boolean {
 }
 
 /** A model's report label: 'name', or 'name (version v)'. */
-export function labelOf(model: RepositoryModel): string {
+export function labelOf(model: Pick<RepositoryModel, 'key' | 'version'>): string {
   return model.version ? `${model.key} (version ${model.version})` : model.key;
 }
 
@@ -41,8 +41,15 @@ export async function startSteps(steps: GraphStep[]): Promise<string | undefined
   } catch (err) {
     return messageOf(err);
   }
-  const failed = steps.find((step) => !isStepReady(step));
-  return failed === undefined ? undefined : messageOf((failed as { error?: unknown }).error ?? 'not ready');
+  return notReadyReason(steps);
+}
+
+/** Why the first step that is not ready is not (its load error), or undefined when all are ready. */
+export function notReadyReason(steps: Iterable<GraphStep>): string | undefined {
+  for (const step of steps) {
+    if (!isStepReady(step)) return messageOf((step as { error?: unknown }).error ?? 'not ready');
+  }
+  return undefined;
 }
 
 /** Frees every step that holds resources (each once). */

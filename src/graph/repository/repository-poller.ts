@@ -7,6 +7,7 @@
  */
 import { fingerprintFolder, listModelFolders, readModelFolder } from '../../model/model-repository';
 import type { ServingLogger } from '../../step/context';
+import { messageOf } from './model-steps';
 
 /** What the poller asks of the registry. */
 export interface PolledRegistry {
@@ -25,10 +26,6 @@ export interface PollerOptions {
   modelName?: string;
   seconds: number;
   logger: ServingLogger;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export class RepositoryPoller {
