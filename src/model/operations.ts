@@ -18,13 +18,14 @@ const NONE: readonly string[] = Object.freeze([]);
 
 /**
  * The methods of an operation path: inference operations POST, `ready` GET, the model itself ('') GET
- * (metadata) and POST (inference, as MLRun), a custom `op_<name>` (`custom`) any; none for an unknown one.
+ * (metadata) and POST (inference, as MLRun); a custom `op_<name>` any, an unknown one none. `isCustom` is
+ * asked only for an operation that is not built in (it runs for every request).
  */
-export function operationMethods(op: string, custom: boolean): readonly string[] {
+export function operationMethods(op: string, isCustom: (op: string) => boolean): readonly string[] {
   if (PREDICT_OPS.includes(op) || op === 'explain') return POST_ONLY;
   if (op === 'ready') return GET_ONLY;
   if (op === '') return MODEL_ROOT;
-  return custom ? ANY_METHOD : NONE;
+  return isCustom(op) ? ANY_METHOD : NONE;
 }
 
 /** MLRun's operation resolution: path first, then the body's `operation`, then 'infer' for non-GET. */

@@ -270,11 +270,10 @@ export class V2ModelServer implements GraphStep {
    * (metadata) and POST (inference, as MLRun), a custom `op_<name>` any; none for an unknown operation.
    */
   allowedMethods(path: string): readonly string[] {
-    const op = path.replace(/^\/+|\/+$/g, '');
-    // Runs for every request (dispatch): `op_<name>` is looked up only for an operation that is not built in.
-    const methods = operationMethods(op, false);
-    return methods.length > 0 || this.customOperation(op) === undefined ? methods : operationMethods(op, true);
+    return operationMethods(path.replace(/^\/+|\/+$/g, ''), this.#isCustom);
   }
+
+  readonly #isCustom = (op: string): boolean => this.customOperation(op) !== undefined;
 
   private async dispatch(event: Event, body: unknown, call: Call): Promise<unknown> {
     const { op } = call;

@@ -111,7 +111,8 @@ export function checkOutputTensors(outputs: readonly Record<string, unknown>[], 
   });
 }
 
-function truthy(value: unknown): boolean | undefined {
+/** An OIP boolean parameter: true or 'true', false or 'false'; undefined for anything else. */
+export function truthy(value: unknown): boolean | undefined {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   return undefined;

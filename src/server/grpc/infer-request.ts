@@ -14,6 +14,7 @@
  */
 import { BadRequestError } from '../../errors';
 import type { Datatype } from '../../protocol';
+import { truthy } from '../../protocol/response';
 import { fromProtoParameters } from './parameters';
 import type { ProtoContents, ProtoInferRequest, ProtoTensor } from './proto';
 
@@ -90,7 +91,7 @@ export function inferBody(req: ProtoInferRequest): InferBody {
   checkRaw(req);
   const raw = req.raw_input_contents;
   const parameters = fromProtoParameters(req.parameters) ?? {};
-  const typed = parameters['binary_data_output'] === false || parameters['binary_data_output'] === 'false';
+  const typed = truthy(parameters['binary_data_output']) === false;
   parameters['binary_data_output'] = true;
   const body: Record<string, unknown> = {
     inputs: req.inputs.map((t, i) => inputOf(t, raw.length > 0 ? raw[i] : undefined, i)),
