@@ -197,4 +197,16 @@ describe('gRPC ModelInfer', () => {
     });
     expect(res.outputs[0]!.contents!['int64_contents']).toEqual(values);
   });
+
+  it.each([
+    ['INT64', 'identity_int64', 'int64_contents', ['9007199254740991', '-9007199254740991', '0', '-1', '1', '42']],
+    ['UINT64', 'identity_uint64', 'uint64_contents', ['9007199254740991', '18446744073709551615', '0', '1', '2', '3']],
+  ])('reads %s typed contents exactly, within 2^53 (read once) and beyond', async (datatype, model, field, values) => {
+    const res = await client.call<InferReply>('ModelInfer', {
+      model_name: model,
+      inputs: [{ name: 'x', datatype, shape: [2, 3], contents: { [field]: values } }],
+      parameters: { binary_data_output: { bool_param: false } },
+    });
+    expect(res.outputs[0]!.contents![field]).toEqual(values);
+  });
 });

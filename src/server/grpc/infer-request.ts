@@ -58,7 +58,8 @@ function dataOf(datatype: string | undefined, contents: ProtoContents | undefine
     throw new BadRequestError(`${where}: ${datatype} elements go in contents.${field}, not contents.${other}`);
   }
   const values = contents?.[field] ?? [];
-  if (field === 'int64_contents' || field === 'uint64_contents') return (values as string[]).map((v) => BigInt(v));
+  if (field === 'int64_contents' || field === 'uint64_contents')
+    return (values as Array<string | number>).map((v) => BigInt(v));
   return values as unknown[];
 }
 

@@ -63,7 +63,8 @@ function needsExact(req: ProtoInferRequest): boolean {
     req.inputs.some(
       (t) =>
         params(t.parameters) ||
-        (t.contents?.int64_contents?.length ?? 0) + (t.contents?.uint64_contents?.length ?? 0) > 0,
+        (t.contents?.int64_contents ?? []).some(unsafe) ||
+        (t.contents?.uint64_contents ?? []).some(unsafe),
     ) ||
     req.outputs.some((o) => params(o.parameters))
   );
@@ -72,8 +73,8 @@ function needsExact(req: ProtoInferRequest): boolean {
 /**
  * The GRPCInferenceService definition (loaded on first use). ModelInfer and ModelStreamInfer requests are read
  * with int64 fields as numbers first (protobuf.js turns each int64 into decimal text by long division: tens of
- * µs per shape value), and read again exactly, as text, only when they carry int64/uint64 elements or a
- * parameter beyond 2^53.
+ * µs per shape value), and read again exactly, as text, only when an int64/uint64 element or parameter is
+ * beyond 2^53 (a safe integer read as a number is exact: BigInt of it equals BigInt of its text).
  */
 export function inferenceService(): ServiceDefinition {
   if (service === undefined) {
@@ -109,9 +110,9 @@ export interface ProtoParameter {
 export interface ProtoContents {
   bool_contents?: boolean[];
   int_contents?: number[];
-  int64_contents?: string[];
+  int64_contents?: Array<string | number>; // numbers when read quickly, text when read exactly
   uint_contents?: number[];
-  uint64_contents?: string[];
+  uint64_contents?: Array<string | number>;
   fp32_contents?: number[];
   fp64_contents?: number[];
   bytes_contents?: Buffer[];
