@@ -375,15 +375,18 @@ export class V2ModelServer implements GraphStep {
 
   /** Pushes a tracking record when the context has a monitor; a monitor failure never fails the request. */
   private track(request: ModelRequest, response: object | undefined, call: Call, error?: unknown): void {
-    if (!this.context.monitor) return;
+    if (!this.context.monitor) return; // loggedResults (user code) runs only for a record
     const { op, id, started } = call;
-    const tracked = { model: this.name, version: this.version, op, id, started, metrics: this.metrics };
+    let logged: ReturnType<V2ModelServer['loggedResults']> | undefined;
     try {
-      const logged = response ? this.loggedResults(request, response, op) : undefined;
-      pushTrackingRecord(this.context, { ...tracked, logged }, request, response, error);
+      logged = response ? this.loggedResults(request, response, op) : undefined;
     } catch (err) {
       this.context.logger.warn(`tracking failed for model ${this.name}`, { error: String(err) });
+      return;
     }
+    // pushTrackingRecord keeps a monitor's own failure from the request.
+    const tracked = { model: this.name, version: this.version, op, id, started, metrics: this.metrics, logged };
+    pushTrackingRecord(this.context, tracked, request, response, error);
   }
 }
 
