@@ -86,9 +86,10 @@ function viewOrCopy(datatype: Exclude<Datatype, 'BYTES'>, bytes: Uint8Array, cou
   const info = DATATYPE_INFO[datatype];
   const Ctor = info.array!;
   if (bytes.byteOffset % info.size === 0) return new Ctor(bytes.buffer, bytes.byteOffset, count);
-  const out = new Ctor(count);
-  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
-  return out;
+  // Every byte is written by the copy: no zero-filled allocation (a new ArrayBuffer starts 8-byte aligned).
+  const copy = Buffer.allocUnsafeSlow(count * info.size);
+  copy.set(bytes);
+  return new Ctor(copy.buffer, copy.byteOffset, count);
 }
 
 function parseBytesElements(bytes: Uint8Array, count: number, where: string): Buffer[] {

@@ -103,6 +103,7 @@ async function drainAndStop(server: Server, runner: EventRunner, drainTimeout: n
 export async function serveGrpc(graphServer: EventRunner, options: GrpcOptions = {}): Promise<RunningGrpcServer> {
   const o = resolveGrpcOptions(options);
   const server = new Server({
+    'grpc.enable_channelz': 0, // no channelz service is served: its per-call bookkeeping would be for nothing
     'grpc.max_receive_message_length': o.maxMessageSize,
     'grpc.max_send_message_length': o.maxMessageSize,
     'grpc.max_concurrent_streams': o.maxConcurrentStreams,
