@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 import { GraphServeError } from '../../errors';
+import { alignRawContents } from './raw-align';
 
 const PROTO_FILE = 'grpc_service.proto';
 
@@ -74,7 +75,8 @@ function needsExact(req: ProtoInferRequest): boolean {
  * The GRPCInferenceService definition (loaded on first use). ModelInfer and ModelStreamInfer requests are read
  * with int64 fields as numbers first (protobuf.js turns each int64 into decimal text by long division: tens of
  * µs per shape value), and read again exactly, as text, only when an int64/uint64 element or parameter is
- * beyond 2^53 (a safe integer read as a number is exact: BigInt of it equals BigInt of its text).
+ * beyond 2^53 (a safe integer read as a number is exact: BigInt of it equals BigInt of its text). Their raw input
+ * contents are then moved to their datatypes' boundaries inside the message where they can be (./raw-align.ts).
  */
 export function inferenceService(): ServiceDefinition {
   if (service === undefined) {
@@ -85,8 +87,10 @@ export function inferenceService(): ServiceDefinition {
       const quick = fast[name]!.requestDeserialize as (bytes: Buffer) => ProtoInferRequest;
       const slow = exact[name]!.requestDeserialize;
       const read = (bytes: Buffer): unknown => {
-        const request = quick(bytes);
-        return needsExact(request) ? slow(bytes) : request;
+        let request = quick(bytes);
+        if (needsExact(request)) request = slow(bytes) as ProtoInferRequest;
+        alignRawContents(request, bytes);
+        return request;
       };
       methods[name] = { ...exact[name]!, requestDeserialize: read };
     }
