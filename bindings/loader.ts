@@ -59,6 +59,11 @@ export interface Addon {
   /** Test hook: forces the copying output path (as under a V8 sandbox). */
   setExternalBuffersAllowed(allowed: boolean): void;
   /**
+   * Test hook: the caps a batch tuner (native/batch_tuner.h) gives over `batches` runs when a run of r rows
+   * costs microsPerRow[r] µs per row and the queue always holds maxBatchSize rows.
+   */
+  traceBatchTuner(maxBatchSize: number, microsPerRow: readonly number[], batches: number): number[];
+  /**
    * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened, with the
    * length of the arrays at each depth in `dims`; null when it is not strictly an array of numbers,
    * regularly nested (native/json_numbers.h).
@@ -86,6 +91,7 @@ interface RawAddon {
   init(config: { errors: typeof errorClasses }): { ortVersion: string; apiVersion: number };
   createSession: Addon['createSession'];
   setExternalBuffersAllowed: Addon['setExternalBuffersAllowed'];
+  traceBatchTuner: Addon['traceBatchTuner'];
   parseJsonNumbers: Addon['parseJsonNumbers'];
   extractJsonNumberArrays: Addon['extractJsonNumberArrays'];
 }
@@ -123,6 +129,7 @@ export function loadAddon(): Addon {
         path: file,
         createSession: raw.createSession.bind(raw),
         setExternalBuffersAllowed: raw.setExternalBuffersAllowed.bind(raw),
+        traceBatchTuner: raw.traceBatchTuner.bind(raw),
         parseJsonNumbers: raw.parseJsonNumbers.bind(raw),
         extractJsonNumberArrays: raw.extractJsonNumberArrays.bind(raw),
       };

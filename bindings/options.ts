@@ -40,6 +40,14 @@ export interface BatchingOptions {
    * batch costs about what a small one does. On CPU padding only adds work.
    */
   padBatches?: boolean | 'auto';
+  /**
+   * Cap batches at the size that the session's own runs measure cheapest per row, from 1 up to
+   * maxBatchSize (native/batch_tuner.h): on a CPU a convolutional model's batches of 2-4 rows can cost
+   * half per row what batches of 32 do. Applies only when nothing else decides batch sizes: no queue
+   * delay, no preferred sizes, no padding. The cap starts at maxBatchSize; `stats().batchCap` shows it.
+   * Default true; false keeps every batch as large as the queue allows.
+   */
+  adaptiveBatchSize?: boolean;
 }
 
 export interface SessionOptions {
@@ -75,6 +83,7 @@ export interface ResolvedBatching {
   preferredBatchSizes: number[];
   maxQueueSize: number;
   padBatches: boolean | 'auto';
+  adaptiveBatchSize: boolean;
 }
 
 export interface ResolvedSessionOptions {
@@ -95,6 +104,7 @@ export const kDefaultBatching: Readonly<ResolvedBatching> = Object.freeze({
   preferredBatchSizes: [],
   maxQueueSize: 4096, // requests
   padBatches: 'auto', // pad on CUDA
+  adaptiveBatchSize: true,
 });
 
 export const kDefaultSessionOptions: Readonly<ResolvedSessionOptions> = Object.freeze({
@@ -138,6 +148,11 @@ function resolveProvider(p: ExecutionProvider): CudaProviderOptions | { name: 'c
   };
 }
 
+function bool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidOptionError(`${name} must be true or false, got ${String(value)}`);
+  return value;
+}
+
 function padOption(value: unknown): boolean | 'auto' {
   if (value === true || value === false || value === 'auto') return value;
   throw new InvalidOptionError(`batching.padBatches must be true, false or 'auto', got ${JSON.stringify(value)}`);
@@ -160,6 +175,7 @@ function resolveBatching(b: BatchingOptions | false | undefined): ResolvedBatchi
     preferredBatchSizes: [...new Set(preferred)].sort((x, y) => x - y),
     maxQueueSize: int('batching.maxQueueSize', b?.maxQueueSize ?? kDefaultBatching.maxQueueSize, 1, 1 << 24),
     padBatches: padOption(b?.padBatches ?? kDefaultBatching.padBatches),
+    adaptiveBatchSize: bool('batching.adaptiveBatchSize', b?.adaptiveBatchSize ?? kDefaultBatching.adaptiveBatchSize),
   };
 }
 

@@ -65,6 +65,8 @@ export interface SessionStats {
   /** Cumulative microseconds requests spent queued, and runs spent computing. */
   queueMicros: number;
   computeMicros: number;
+  /** Rows batches are capped at now: maxBatchSize, or less where smaller batches measured cheaper per row. */
+  batchCap: number;
   /** True when outputs reach JS as external ArrayBuffers over ORT memory (no copy). */
   zeroCopyOutputs: boolean;
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "addon_data.h"
+#include "batch_tuner.h"
 #include "create_session.h"
 #include "json_arrays_async.h"
 #include "json_numbers.h"
@@ -56,6 +57,25 @@ Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// traceBatchTuner(maxBatchSize, microsPerRow: number[], batches): number[] — the caps a BatchTuner gives
+// for `batches` runs when a run of r rows costs microsPerRow[r] per row and the queue always holds
+// maxBatchSize rows: its decisions made visible to the tests, with no clock involved.
+Napi::Value TraceBatchTuner(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t max_batch_size = info[0].As<Napi::Number>().Int64Value();
+  Napi::Array cost = info[1].As<Napi::Array>();
+  const uint32_t batches = info[2].As<Napi::Number>().Uint32Value();
+  BatchTuner tuner(max_batch_size, true);
+  Napi::Array caps = Napi::Array::New(env, batches);
+  for (uint32_t i = 0; i < batches; ++i) {
+    const int64_t rows = tuner.Cap();
+    const double per_row = cost.Get(static_cast<uint32_t>(rows)).As<Napi::Number>().DoubleValue();
+    tuner.Record(rows, static_cast<uint64_t>(per_row * static_cast<double>(rows)));
+    caps.Set(i, Napi::Number::New(env, static_cast<double>(rows)));
+  }
+  return caps;
+}
+
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData(data);
@@ -64,6 +84,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("createSession", Napi::Function::New(env, CreateSession, "createSession"));
   exports.Set("setExternalBuffersAllowed", Napi::Function::New(env, SetExternalBuffersAllowed));
   exports.Set("parseJsonNumbers", Napi::Function::New(env, ParseJsonNumbersJs, "parseJsonNumbers"));
+  exports.Set("traceBatchTuner", Napi::Function::New(env, TraceBatchTuner, "traceBatchTuner"));
   exports.Set("extractJsonNumberArrays",
               Napi::Function::New(env, ExtractJsonNumberArraysJs, "extractJsonNumberArrays"));
   return exports;

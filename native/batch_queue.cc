@@ -51,7 +51,7 @@ Clock::time_point BatchQueue::TakeExpired(Clock::time_point now, RequestList* ex
   return earliest;
 }
 
-bool BatchQueue::FormBatch(Clock::time_point now, std::vector<size_t>* picked,
+bool BatchQueue::FormBatch(Clock::time_point now, int64_t cap, std::vector<size_t>* picked,
                            Clock::time_point* wake) const {
   const Request& head = *queue_.front();
   picked->push_back(0);
@@ -61,19 +61,19 @@ bool BatchQueue::FormBatch(Clock::time_point now, std::vector<size_t>* picked,
   const auto& preferred = config_.preferred_sizes;
   auto is_preferred = [&](int64_t r) { return std::binary_search(preferred.begin(), preferred.end(), r); };
   if (is_preferred(rows)) best_preferred = 1;
-  bool full = rows >= config_.max_batch_size;
+  bool full = rows >= cap;
   const size_t limit = std::min(queue_.size(), kScanLimit);
   for (size_t i = 1; i < limit && !full; ++i) {
     const Request& r = *queue_[i];
     if (r.signature != head.signature) continue;
-    if (rows + r.rows > config_.max_batch_size) {
+    if (rows + r.rows > cap) {
       full = true;  // the next compatible request does not fit: the batch cannot grow
       break;
     }
     picked->push_back(i);
     rows += r.rows;
     if (is_preferred(rows)) best_preferred = picked->size();
-    full = rows >= config_.max_batch_size;
+    full = rows >= cap;
   }
   if (best_preferred > 0 && !full) picked->resize(best_preferred);
   const auto delay = std::chrono::microseconds(config_.max_queue_delay_micros);
@@ -92,7 +92,7 @@ void BatchQueue::TakeIndices(const std::vector<size_t>& picked, RequestList* bat
   for (auto it = picked.rbegin(); it != picked.rend(); ++it) queue_.erase(queue_.begin() + *it);
 }
 
-bool BatchQueue::Pop(RequestList* batch, RequestList* expired) {
+bool BatchQueue::Pop(int64_t cap, RequestList* batch, RequestList* expired) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (closed_) return false;
@@ -102,7 +102,7 @@ bool BatchQueue::Pop(RequestList* batch, RequestList* expired) {
     if (!queue_.empty()) {
       std::vector<size_t> picked;
       Clock::time_point send_at = Clock::time_point::max();
-      if (FormBatch(now, &picked, &send_at)) {
+      if (FormBatch(now, cap, &picked, &send_at)) {
         TakeIndices(picked, batch);
         if (!queue_.empty()) cv_.notify_one();  // another runner may take the rest
         return true;

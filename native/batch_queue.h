@@ -3,7 +3,8 @@
 // expiry thread (WaitExpired).
 //
 // Formation: the oldest live request sets the signature; later requests with the same signature join
-// in arrival order (others wait for a later batch, they never mix) while the rows fit max_batch_size.
+// in arrival order (others wait for a later batch, they never mix) while the rows fit the cap Pop is
+// given (max_batch_size, or less: ./batch_tuner.h); the oldest request goes even when it alone is over it.
 // With max_queue_delay 0 the batch goes at once (opportunistic: what queued while the runners were
 // busy). With a delay it goes when it is full, reaches a preferred size, or its oldest request has
 // waited the delay. Requests past their deadline are never run: they come back as expired.
@@ -28,9 +29,9 @@ class BatchQueue {
   Status Push(RequestPtr* request, bool wake = true);
   // Wakes a runner waiting for requests.
   void Wake();
-  // Blocks until a batch is ready (moved into *batch) or requests expired (moved into *expired).
-  // Returns false once the queue is closed.
-  bool Pop(RequestList* batch, RequestList* expired);
+  // Blocks until a batch of at most `cap` rows is ready (moved into *batch) or requests expired (moved
+  // into *expired). Returns false once the queue is closed.
+  bool Pop(int64_t cap, RequestList* batch, RequestList* expired);
   // Blocks until some request's deadline passes (moved into *expired). False once closed.
   bool WaitExpired(RequestList* expired);
   // Takes request `id` out of the queue into *request; false when it is not queued (running, done,
@@ -44,7 +45,8 @@ class BatchQueue {
   // With mu_ held: moves expired requests out; returns the earliest remaining deadline.
   Clock::time_point TakeExpired(Clock::time_point now, RequestList* expired);
   // With mu_ held: indices of the next batch, and whether it should be sent now.
-  bool FormBatch(Clock::time_point now, std::vector<size_t>* picked, Clock::time_point* wake) const;
+  bool FormBatch(Clock::time_point now, int64_t cap, std::vector<size_t>* picked,
+                 Clock::time_point* wake) const;
   void TakeIndices(const std::vector<size_t>& picked, RequestList* batch);
   static bool HasDeadline(const Request& r) { return r.deadline != Clock::time_point::max(); }
 

@@ -22,6 +22,7 @@ BatchConfig ParseBatching(Napi::Value value) {
   batch.pad = pad == "true"    ? BatchConfig::Pad::kYes
               : pad == "false" ? BatchConfig::Pad::kNo
                                : BatchConfig::Pad::kAuto;
+  batch.adaptive = b.Get("adaptiveBatchSize").As<Napi::Boolean>();
   Napi::Array preferred = b.Get("preferredBatchSizes").As<Napi::Array>();
   for (uint32_t i = 0; i < preferred.Length(); ++i) {
     batch.preferred_sizes.push_back(preferred.Get(i).As<Napi::Number>().Int64Value());

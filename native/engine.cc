@@ -15,6 +15,13 @@ int64_t PadTo(const Model& model, const BatchConfig& batching, bool enabled) {
   return !providers.empty() && providers.front() == "cuda" ? batching.max_batch_size : 0;
 }
 
+// Whether batch sizes are left to the tuner: only when nothing else decides them (no queue delay to fill
+// batches, no preferred sizes, no padding to one shape).
+bool Tuned(const BatchConfig& batching, bool enabled, int64_t pad_to) {
+  return enabled && batching.adaptive && batching.max_queue_delay_micros == 0 &&
+         batching.preferred_sizes.empty() && pad_to == 0;
+}
+
 uint64_t MicrosBetween(Clock::time_point from, Clock::time_point to) {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(to - from).count());
 }
@@ -27,7 +34,8 @@ Engine::Engine(std::unique_ptr<Model> model, const SessionConfig& config)
       // CUDA graphs forbid concurrent runs on one session.
       instances_(config.providers.size() > 0 && config.providers[0].enable_cuda_graph ? 1 : config.instances),
       pad_to_(PadTo(*model_, config.batching, batching_)),
-      queue_(config.batching, batching_) {}
+      queue_(config.batching, batching_),
+      tuner_(config.batching.max_batch_size, Tuned(config.batching, batching_, pad_to_)) {}
 
 Engine::~Engine() { Shutdown(); }
 
@@ -58,7 +66,7 @@ bool Engine::Cancel(uint64_t id, RequestPtr* request) {
 void Engine::SchedulerLoop() {
   BatchRunner runner(*model_, pad_to_);
   RequestList batch, expired;
-  while (queue_.Pop(&batch, &expired)) {
+  while (queue_.Pop(tuner_.Cap(), &batch, &expired)) {
     if (!expired.empty()) Fail(std::move(expired), Status(StatusCode::kTimeout, "timed out in the queue"));
     expired.clear();
     if (batch.empty()) continue;
@@ -69,10 +77,13 @@ void Engine::SchedulerLoop() {
     int64_t rows = 0;
     uint64_t queued_micros = 0;
     const int64_t padded = runner.last_padded_rows();
+    bool ok = true;
     for (const auto& r : batch) {
       rows += r->rows;
       queued_micros += MicrosBetween(r->enqueued, start);
+      ok = ok && r->status.ok();
     }
+    if (ok) tuner_.Record(rows, MicrosBetween(start, end));
     {
       std::lock_guard<std::mutex> lock(stats_mu_);
       ++stats_.batches;
@@ -127,6 +138,7 @@ EngineStats Engine::stats() const {
   EngineStats s = stats_;
   s.queued = queue_.size();
   s.in_flight = in_flight_.load();
+  s.batch_cap = tuner_.current();
   return s;
 }
 

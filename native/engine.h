@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "batch_queue.h"
+#include "batch_tuner.h"
 #include "model.h"
 
 namespace graphserve {
@@ -27,6 +28,7 @@ struct EngineStats {
   std::map<int64_t, uint64_t> batch_sizes;  // rows → runs
   size_t queued = 0;
   int64_t in_flight = 0;
+  int64_t batch_cap = 0;  // rows batches are capped at now (BatchTuner)
 };
 
 class Engine {
@@ -64,6 +66,7 @@ class Engine {
   const int instances_;
   const int64_t pad_to_;  // rows every batch is padded to; 0 = no padding
   BatchQueue queue_;
+  BatchTuner tuner_;
   Sink sink_;
   std::vector<std::thread> threads_;
   std::mutex shutdown_mu_;

@@ -24,6 +24,9 @@ struct BatchConfig {
   int64_t max_queue_size = 4096;         // requests
   // Pad every batch with zero rows up to max_batch_size, so the model always sees one shape.
   enum class Pad { kNo, kYes, kAuto } pad = Pad::kAuto;  // kAuto: pad when the session runs on CUDA
+  // Cap batches at the size measured cheapest per row (batch_tuner.h), with no delay, preferred sizes or
+  // padding.
+  bool adaptive = true;
 };
 
 struct SessionConfig {

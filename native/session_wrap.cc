@@ -202,6 +202,7 @@ Napi::Value SessionWrap::Stats(const Napi::CallbackInfo& info) {
   num("inFlight", s.in_flight);
   num("queueMicros", s.queue_micros);
   num("computeMicros", s.compute_micros);
+  num("batchCap", static_cast<double>(s.batch_cap));
   Napi::Object sizes = Napi::Object::New(env);
   for (const auto& [rows, runs] : s.batch_sizes)
     sizes.Set(std::to_string(rows), Napi::Number::New(env, runs));

@@ -16,7 +16,7 @@
  *   model_ready{model}                         1 when the model serves, else 0
  *   engine_requests_total{model}, engine_errors_total{model, kind}, engine_batches_total{model},
  *   engine_rows_total{model}, engine_batch_runs_total{model, batch_size}, engine_queue_seconds_total{model},
- *   engine_compute_seconds_total{model}, engine_queued{model}, engine_in_flight{model}
+ *   engine_compute_seconds_total{model}, engine_queued{model}, engine_in_flight{model}, engine_batch_cap{model}
  *                                              the native engine's stats for ONNX models (OnnxModelServer)
  *   uncaught_errors_total{kind}                errors no request owned, survived (process-wide; see process-guard.ts)
  * `model` is the route key for requests under a router's model prefix, '' for other paths (health,
@@ -187,6 +187,7 @@ class EngineMetrics {
   private readonly batchRuns: Counter<'model' | 'batch_size'>;
   private readonly queued: Gauge<'model'>;
   private readonly inFlight: Gauge<'model'>;
+  private readonly batchCap: Gauge<'model'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -213,10 +214,16 @@ class EngineMetrics {
     });
     this.queued = modelGauge(registry, 'engine_queued', 'Requests queued now.');
     this.inFlight = modelGauge(registry, 'engine_in_flight', 'Requests in a running batch now.');
+    this.batchCap = modelGauge(
+      registry,
+      'engine_batch_cap',
+      'Rows a batch may take now: maxBatchSize, or less where smaller batches measured cheaper per row (adaptiveBatchSize).',
+    );
   }
 
   update(steps: Map<string, GraphStep>): void {
-    for (const metric of [...Object.values(this.counters), this.errors, this.batchRuns, this.queued, this.inFlight]) {
+    const gauges = [this.queued, this.inFlight, this.batchCap];
+    for (const metric of [...Object.values(this.counters), this.errors, this.batchRuns, ...gauges]) {
       metric.reset();
     }
     for (const [model, step] of steps) {
@@ -242,6 +249,7 @@ class EngineMetrics {
     this.errors.inc({ model, kind: 'rejected' }, stats.rejected);
     this.errors.inc({ model, kind: 'cancelled' }, stats.cancelled);
     this.queued.set({ model }, stats.queued);
+    this.batchCap.set({ model }, stats.batchCap);
     this.inFlight.set({ model }, stats.inFlight);
   }
 }

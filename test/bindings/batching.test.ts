@@ -37,7 +37,8 @@ describe('dynamic batching', () => {
   it('runs the requests of one event-loop turn as one batch with no queue delay (one wake-up per turn)', async () => {
     // With maxQueueDelayMicros 0 a runner woken by the first request would run it alone, before the
     // others are queued; the wake-up waits for the end of the turn, so the 20 go together.
-    const s = await InferenceSession.create(model('add'), { batching: { maxBatchSize: 32, maxQueueDelayMicros: 0 } });
+    const batching = { maxBatchSize: 32, maxQueueDelayMicros: 0, adaptiveBatchSize: false }; // no probe batches
+    const s = await InferenceSession.create(model('add'), { batching });
     for (let turn = 0; turn < 3; turn++) {
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.run(addInputs(i))));
       results.forEach((out, i) => expectSum(out, i));

@@ -165,6 +165,7 @@ describe('engine metrics of an ONNX model', () => {
     expect(value(s, 'graphserve_engine_queue_seconds_total', { model: 'iris' })).toBeGreaterThanOrEqual(0);
     expect(value(s, 'graphserve_engine_compute_seconds_total', { model: 'iris' })).toBeGreaterThan(0);
     expect(value(s, 'graphserve_engine_queued', { model: 'iris' })).toBe(0);
+    expect(value(s, 'graphserve_engine_batch_cap', { model: 'iris' })).toBe(8); // a queue delay: no tuning
     expect(value(s, 'graphserve_engine_errors_total', { model: 'iris', kind: 'failed' })).toBe(0);
     expect(value(s, 'graphserve_requests_total', { model: 'iris', status_class: '2xx' })).toBe(7);
   });
