@@ -60,9 +60,10 @@ export interface Addon {
   setExternalBuffersAllowed(allowed: boolean): void;
   /**
    * Test hook: the caps a batch tuner (native/batch_tuner.h) gives over `batches` runs when a run of r rows
-   * costs microsPerRow[r] µs per row and the queue always holds maxBatchSize rows.
+   * costs microsPerRow[r] µs per row and the queue always holds `queued` rows (a run takes the lesser of the
+   * cap and that).
    */
-  traceBatchTuner(maxBatchSize: number, microsPerRow: readonly number[], batches: number): number[];
+  traceBatchTuner(maxBatchSize: number, microsPerRow: readonly number[], batches: number, queued: number): number[];
   /**
    * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened, with the
    * length of the arrays at each depth in `dims`; null when it is not strictly an array of numbers,

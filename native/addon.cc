@@ -57,21 +57,24 @@ Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// traceBatchTuner(maxBatchSize, microsPerRow: number[], batches): number[] — the caps a BatchTuner gives
-// for `batches` runs when a run of r rows costs microsPerRow[r] per row and the queue always holds
-// maxBatchSize rows: its decisions made visible to the tests, with no clock involved.
+// traceBatchTuner(maxBatchSize, microsPerRow: number[], batches, queued): number[] — the caps a BatchTuner
+// gives for `batches` runs when a run of r rows costs microsPerRow[r] per row and the queue always holds
+// `queued` rows (a run takes the lesser of the cap and that): its decisions made visible to the tests, with
+// no clock involved.
 Napi::Value TraceBatchTuner(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t max_batch_size = info[0].As<Napi::Number>().Int64Value();
   Napi::Array cost = info[1].As<Napi::Array>();
   const uint32_t batches = info[2].As<Napi::Number>().Uint32Value();
+  const int64_t queued = info[3].As<Napi::Number>().Int64Value();
   BatchTuner tuner(max_batch_size, true);
   Napi::Array caps = Napi::Array::New(env, batches);
   for (uint32_t i = 0; i < batches; ++i) {
-    const int64_t rows = tuner.Cap();
+    const int64_t cap = tuner.Cap();
+    const int64_t rows = std::min(cap, queued);
     const double per_row = cost.Get(static_cast<uint32_t>(rows)).As<Napi::Number>().DoubleValue();
     tuner.Record(rows, static_cast<uint64_t>(per_row * static_cast<double>(rows)));
-    caps.Set(i, Napi::Number::New(env, static_cast<double>(rows)));
+    caps.Set(i, Napi::Number::New(env, static_cast<double>(cap)));
   }
   return caps;
 }

@@ -1,6 +1,7 @@
 #include "batch_tuner.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace graphserve {
 namespace {
@@ -26,8 +27,10 @@ BatchTuner::BatchTuner(int64_t max_batch_size, bool enabled) : enabled_(enabled 
 
 bool BatchTuner::Explored() {
   if (explored_) return true;
-  for (const Size& size : sizes_) {
-    if (size.samples < kMinSamples) return false;
+  if (largest_ == 0) return false;
+  for (size_t i = 0; i < sizes_.size(); ++i) {
+    const bool reached = i == 0 || sizes_[i - 1].rows < largest_;  // sizes above what the load fills wait
+    if (reached && sizes_[i].samples < kMinSamples) return false;
   }
   return explored_ = true;
 }
@@ -56,6 +59,7 @@ void BatchTuner::Record(int64_t rows, uint64_t micros) {
   if (!enabled_ || rows <= 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (++records_ <= kWarmup) return;
+  largest_ = std::max(largest_, rows);
   for (Size& size : sizes_) {
     if (size.rows < rows) continue;  // a batch counts for the smallest cap that lets it through
     size.recent[size.samples % kWindow] = static_cast<double>(micros) / static_cast<double>(rows);
@@ -68,7 +72,7 @@ void BatchTuner::Record(int64_t rows, uint64_t micros) {
 void BatchTuner::Decide() {
   if (!explored_) {
     if (!Explored()) return;
-    // First choice: among every size, all measured under the same load.
+    // First choice: among every size the load reached, all measured under the same load.
     current_ = Cheapest(0, sizes_.size());
     return;
   }
@@ -89,6 +93,7 @@ size_t BatchTuner::Cheapest(size_t from, size_t to) const {
 }
 
 double BatchTuner::Size::Cost() const {
+  if (samples == 0) return std::numeric_limits<double>::infinity();
   const int n = std::min(samples, kWindow);
   return *std::min_element(recent.begin(), recent.begin() + n);
 }

@@ -7,7 +7,8 @@
 // max_batch_size; a run counts for the smallest of them that its rows fit (a run of 29 rows for 32: what
 // a cap of 32 gives when 29 are queued), and a size's cost is the least time per row of its last few runs
 // (noise only ever adds time). Batches are capped at the size that is cheapest per row. First it runs every
-// size in turn (one batch in two) until each has been measured kMinSamples times, and takes the cheapest;
+// size in turn (one batch in two) until each has been measured kMinSamples times (each up to the one that
+// the largest batch so far fits: a load that never queues 17 rows never measures 32), and takes the cheapest;
 // from then on it runs one batch in kProbeEvery at the next smaller or the next larger size, alternately, and
 // steps to that neighbour when it has become clearly cheaper (kMargin): the sizes far from the chosen one,
 // whose large batches would be expensive probes, are not measured again.
@@ -45,7 +46,7 @@ class BatchTuner {
     // thread took its core), so the smallest of them is the estimate.
     std::array<double, kWindow> recent{};
     int samples = 0;
-    double Cost() const;
+    double Cost() const;  // infinity before the first run
   };
   // With mu_ held: once every size is measured, moves to the cheapest when it is clearly cheaper; from
   // then on only to a neighbour.
@@ -62,6 +63,7 @@ class BatchTuner {
   size_t current_;           // index into sizes_
   uint64_t batches_ = 0;     // Cap() calls
   uint64_t records_ = 0;     // Record() calls
+  int64_t largest_ = 0;      // rows of the largest batch recorded
   size_t next_probe_ = 0;    // while exploring: the size the next probe tries (the current one skipped)
   bool probe_down_ = true;   // then: which neighbour the next probe tries
   bool explored_ = false;

@@ -15,8 +15,8 @@ function costs(max: number, at: Record<number, number>): number[] {
   return Array.from({ length: max + 1 }, (_, r) => at[r] ?? 0);
 }
 
-function trace(max: number, at: Record<number, number>, batches: number): number[] {
-  return loadAddon().traceBatchTuner(max, costs(max, at), batches);
+function trace(max: number, at: Record<number, number>, batches: number, queued = max): number[] {
+  return loadAddon().traceBatchTuner(max, costs(max, at), batches, queued);
 }
 
 /** Per-row costs measured for the PP-OCR direction classifier on a 2-core CPU (ms ×1000), one ORT thread. */
@@ -54,6 +54,15 @@ describe('adaptive batch size: the tuner', () => {
     const caps = trace(12, { 1: 10, 2: 9, 4: 5, 8: 6, 12: 7 }, 100);
     expect(new Set(caps)).toEqual(new Set([1, 2, 4, 8, 12]));
     expect(caps.slice(60).filter((c) => c === 4).length).toBeGreaterThan(0.9 * 40);
+  });
+
+  it('ends its exploration at the size the load fills: 10 rows queued never measure 32', () => {
+    // A run of r rows costs per row what the table gives for the size it counts for (TINY: bigger is cheaper).
+    const perRow = Object.fromEntries(Array.from({ length: 33 }, (_, r) => [r, 30 / Math.max(r, 1) + 2]));
+    const caps = trace(32, perRow, 300, 10);
+    const late = caps.slice(100);
+    // Probes one batch in 16, not one in 2; the cap is 16, the size 9-10 row runs count for.
+    expect(late.filter((c) => c !== 16).length).toBeLessThanOrEqual(Math.ceil(late.length / 16));
   });
 
   it('always gives 1 when maxBatchSize is 1', () => {
