@@ -108,6 +108,8 @@ export interface GraphserveModel {
   modelPath: string;
   maxBatchSize: number;
   threads: number;
+  /** More batching settings (model-settings.json's `batching`), e.g. adaptiveBatchSize. */
+  batching?: Record<string, unknown>;
 }
 
 /** Writes a one-model repository in a fresh temp folder; returns the folder. */
@@ -118,7 +120,7 @@ export function writeRepository(model: GraphserveModel): string {
   fs.copyFileSync(model.modelPath, path.join(dir, 'model.onnx'));
   const settings = {
     name: model.name,
-    batching: { maxBatchSize: model.maxBatchSize, maxQueueDelayMicros: 0 },
+    batching: { maxBatchSize: model.maxBatchSize, maxQueueDelayMicros: 0, ...model.batching },
     executionProviders: ['cpu'],
     intraOpThreads: model.threads,
   };
@@ -130,7 +132,7 @@ export function writeRepository(model: GraphserveModel): string {
 export async function startGraphserve(model: GraphserveModel): Promise<ChildServer> {
   const repo = writeRepository(model);
   const main = path.join(distRoot(), 'src', 'cli', 'main.js');
-  const args = [main, 'serve', '--model-repository', repo, '--host', '127.0.0.1', '--port', '0'];
+  const args = [main, 'serve', '--model-repository', repo, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '-1'];
   try {
     const server = await startChild({ label: 'graphserve', args, nodeFlags: benchNodeFlags() });
     return {

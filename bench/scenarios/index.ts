@@ -8,6 +8,7 @@ import { engineVsPeer } from './engine-vs-peer';
 import { grpc } from './grpc';
 import { ensembleExecutors } from './ensemble-executors';
 import { binaryVsJson } from './binary-vs-json';
+import { adaptiveBatch } from './adaptive-batch';
 import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
 import { jsonDecode } from './json-decode';
@@ -21,6 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ensembleExecutors,
   httpVsPeer,
   binaryVsJson,
+  adaptiveBatch,
   lowLoadLatency,
   httpOverhead,
   jsonDecode,

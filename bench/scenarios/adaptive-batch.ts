@@ -1,0 +1,114 @@
+/**
+ * adaptive-batch: what the engine's adaptive batch size (batching.adaptiveBatchSize, native/batch_tuner.h)
+ * gives on the PP-OCR direction classifier, an ORT-bound model on CPU: two `graphserve serve` children with
+ * the same settings (max batch 32, no delay, one ORT thread, as ../../../shared/tools/peers runs every
+ * server), one with the tuner (the default) and one with `adaptiveBatchSize: false` (every batch as large as
+ * the queue allows), under the same load: Triton binary bodies of distinct images at `concurrency`.
+ *
+ * The two alternate `reps` times; ratio = median adaptive req/s ÷ median fixed req/s (target ≥ 1: the tuner
+ * never loses). The adaptive child's batch cap at the end (its `graphserve_engine_batch_cap` metric) is
+ * reported. Before timing, both children's outputs must match onnxruntime-node's within 1e-4.
+ */
+import { settingsOf } from '../lib/compare';
+import { type ChildServer, startGraphserve } from '../lib/http-child';
+import { measurePair, pairChart } from '../lib/http-pair';
+import { verifyHttp } from '../lib/http-verify';
+import { IMAGE_SHAPE, elementsPerImage, imagePool } from '../lib/inputs';
+import { binaryBody } from '../lib/oip-bodies';
+import { createPeer, peerOutput, peerTensors } from '../lib/peer';
+import type { BenchContext, Scenario, ScenarioResult } from '../lib/types';
+
+const TARGET = 1;
+const MODEL_NAME = 'ppocr-cls';
+const INFER_PATH = `/v2/models/${MODEL_NAME}/infer`;
+const POOL_IMAGES = 16;
+const VERIFY_IMAGES = 8;
+const THREADS = 1;
+
+/** onnxruntime-node's outputs for the first images. */
+async function reference(ctx: BenchContext, images: readonly Float32Array[]): Promise<Float32Array[]> {
+  const peer = await createPeer(ctx.modelPath, { threads: THREADS, spinning: false });
+  try {
+    const out: Float32Array[] = [];
+    for (const tensor of peerTensors(images.slice(0, VERIFY_IMAGES), 1, IMAGE_SHAPE)) {
+      out.push(await peerOutput(peer, tensor));
+    }
+    return out;
+  } finally {
+    await peer.release();
+  }
+}
+
+/** The child's batch cap for the model, from its metrics. */
+async function batchCap(server: ChildServer): Promise<number | undefined> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`graphserve_engine_batch_cap{model="${MODEL_NAME}"}`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+async function run(ctx: BenchContext): Promise<ScenarioResult> {
+  const images = imagePool(POOL_IMAGES, elementsPerImage());
+  const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
+  const bodies = images.map((d) => binaryBody(spec, d));
+  const model = { name: MODEL_NAME, modelPath: ctx.modelPath, maxBatchSize: 32, threads: THREADS };
+  const adaptive = await startGraphserve(model);
+  const fixed = await startGraphserve({ ...model, batching: { adaptiveBatchSize: false } }).catch(async (err) => {
+    await adaptive.stop();
+    throw err;
+  });
+  try {
+    const want = await reference(ctx, images);
+    const verification = await verifyHttp(
+      want,
+      [adaptive, fixed].map((s, i) => ({
+        label: i === 0 ? 'adaptive' : 'fixed',
+        url: s.url + INFER_PATH,
+        bodies: bodies.slice(0, VERIFY_IMAGES),
+        concurrent: true,
+      })),
+    );
+    ctx.log(`  verified ${verification.checked} outputs of both children against onnxruntime-node`);
+    const r = await measurePair(
+      ctx,
+      { label: 'batches of up to 32', target: { server: fixed, path: INFER_PATH, bodies } },
+      { label: 'adaptive batch size', target: { server: adaptive, path: INFER_PATH, bodies } },
+      ctx.concurrency,
+    );
+    const cap = await batchCap(adaptive);
+    return {
+      scenario: 'adaptive-batch',
+      ratio: r.rateRatio,
+      target: TARGET,
+      unit: 'req/s',
+      summary:
+        `PP-OCR cls binary, c=${ctx.concurrency}, 1 ORT thread: adaptive ${r.ours.rate.toFixed(0)} req/s ` +
+        `(p99 ${r.ours.p99Ms} ms, cap ${String(cap)}) vs batches of up to 32 ${r.baseline.rate.toFixed(0)} req/s ` +
+        `(p99 ${r.baseline.p99Ms} ms)`,
+      figures: {
+        adaptive: r.ours,
+        fixed: r.baseline,
+        adaptiveBatchCap: cap,
+        pairedRatios: r.pairedRatios,
+        p50Ratio: r.p50Ratio,
+        p99Ratio: r.p99Ratio,
+        verification,
+        settings: settingsOf(ctx, {
+          model: ctx.modelName,
+          intraOpThreads: THREADS,
+          maxBatchSize: 32,
+          client: 'autocannon',
+        }),
+      },
+      chart: pairChart(ctx, r),
+    };
+  } finally {
+    await Promise.all([adaptive.stop(), fixed.stop()]);
+  }
+}
+
+export const adaptiveBatch: Scenario = {
+  name: 'adaptive-batch',
+  description: 'engine: adaptive batch size req/s ÷ batches of up to 32, PP-OCR cls binary, 1 ORT thread',
+  byDefault: true,
+  run,
+};
