@@ -59,11 +59,16 @@ export interface Addon {
   /** Test hook: forces the copying output path (as under a V8 sandbox). */
   setExternalBuffersAllowed(allowed: boolean): void;
   /**
-   * Test hook: the caps a batch tuner (native/batch_tuner.h) gives over `batches` runs when a run of r rows
-   * costs microsPerRow[r] µs per row and the queue always holds `queued` rows (a run takes the lesser of the
-   * cap and that).
+   * Test hook: the caps a batch tuner (native/batch_tuner.h) gives for one run per entry of `queued` (rows
+   * queued as that batch forms), with requests of `rowsPerRequest` rows and a run of r rows costing
+   * microsPerRow[r] µs per row (native/addon.cc).
    */
-  traceBatchTuner(maxBatchSize: number, microsPerRow: readonly number[], batches: number, queued: number): number[];
+  traceBatchTuner(
+    maxBatchSize: number,
+    microsPerRow: readonly number[],
+    queued: readonly number[],
+    rowsPerRequest: number,
+  ): number[];
   /**
    * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened, with the
    * length of the arrays at each depth in `dims`; null when it is not strictly an array of numbers,

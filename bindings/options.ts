@@ -149,7 +149,9 @@ function resolveProvider(p: ExecutionProvider): CudaProviderOptions | { name: 'c
 }
 
 function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new InvalidOptionError(`${name} must be true or false, got ${String(value)}`);
+  if (typeof value !== 'boolean') {
+    throw new InvalidOptionError(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  }
   return value;
 }
 

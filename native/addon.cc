@@ -57,22 +57,30 @@ Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// traceBatchTuner(maxBatchSize, microsPerRow: number[], batches, queued): number[] — the caps a BatchTuner
-// gives for `batches` runs when a run of r rows costs microsPerRow[r] per row and the queue always holds
-// `queued` rows (a run takes the lesser of the cap and that): its decisions made visible to the tests, with
-// no clock involved.
+// traceBatchTuner(maxBatchSize, microsPerRow: number[], queued: number[], rowsPerRequest): number[] — the
+// caps a BatchTuner gives for one run per entry of `queued` (the rows queued when that batch forms), when
+// requests have `rowsPerRequest` rows and a run of r rows costs microsPerRow[r] µs per row: a run takes the
+// whole requests that fit the cap, and the oldest one even when it alone is over it (as BatchQueue does).
+// The tuner's decisions made visible to the tests, with no clock involved.
 Napi::Value TraceBatchTuner(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t max_batch_size = info[0].As<Napi::Number>().Int64Value();
   Napi::Array cost = info[1].As<Napi::Array>();
-  const uint32_t batches = info[2].As<Napi::Number>().Uint32Value();
-  const int64_t queued = info[3].As<Napi::Number>().Int64Value();
+  Napi::Array queued = info[2].As<Napi::Array>();
+  const int64_t per_request = info[3].As<Napi::Number>().Int64Value();
+  if (max_batch_size < 1 || cost.Length() <= static_cast<uint32_t>(max_batch_size) || per_request < 1) {
+    throw Napi::RangeError::New(
+        env, "traceBatchTuner: maxBatchSize >= 1, microsPerRow[0..maxBatchSize], rows >= 1");
+  }
   BatchTuner tuner(max_batch_size, true);
-  Napi::Array caps = Napi::Array::New(env, batches);
-  for (uint32_t i = 0; i < batches; ++i) {
+  Napi::Array caps = Napi::Array::New(env, queued.Length());
+  for (uint32_t i = 0; i < queued.Length(); ++i) {
     const int64_t cap = tuner.Cap();
-    const int64_t rows = std::min(cap, queued);
-    const double per_row = cost.Get(static_cast<uint32_t>(rows)).As<Napi::Number>().DoubleValue();
+    const int64_t waiting = queued.Get(i).As<Napi::Number>().Int64Value();
+    const int64_t fit = std::min(cap, waiting) / per_request * per_request;
+    const int64_t rows = std::min(std::max(fit, per_request), max_batch_size);
+    const double per_row =
+        std::max(0.0, cost.Get(static_cast<uint32_t>(rows)).As<Napi::Number>().DoubleValue());
     tuner.Record(rows, static_cast<uint64_t>(per_row * static_cast<double>(rows)));
     caps.Set(i, Napi::Number::New(env, static_cast<double>(cap)));
   }

@@ -92,7 +92,7 @@ void BatchQueue::TakeIndices(const std::vector<size_t>& picked, RequestList* bat
   for (auto it = picked.rbegin(); it != picked.rend(); ++it) queue_.erase(queue_.begin() + *it);
 }
 
-bool BatchQueue::Pop(int64_t cap, RequestList* batch, RequestList* expired) {
+bool BatchQueue::Pop(const std::function<int64_t()>& cap, RequestList* batch, RequestList* expired) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (closed_) return false;
@@ -102,7 +102,7 @@ bool BatchQueue::Pop(int64_t cap, RequestList* batch, RequestList* expired) {
     if (!queue_.empty()) {
       std::vector<size_t> picked;
       Clock::time_point send_at = Clock::time_point::max();
-      if (FormBatch(now, cap, &picked, &send_at)) {
+      if (FormBatch(now, cap(), &picked, &send_at)) {
         TakeIndices(picked, batch);
         if (!queue_.empty()) cv_.notify_one();  // another runner may take the rest
         return true;

@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 
 #include "request.h"
@@ -29,9 +30,9 @@ class BatchQueue {
   Status Push(RequestPtr* request, bool wake = true);
   // Wakes a runner waiting for requests.
   void Wake();
-  // Blocks until a batch of at most `cap` rows is ready (moved into *batch) or requests expired (moved
-  // into *expired). Returns false once the queue is closed.
-  bool Pop(int64_t cap, RequestList* batch, RequestList* expired);
+  // Blocks until a batch of at most cap() rows is ready (moved into *batch) or requests expired (moved
+  // into *expired); cap() is asked as the batch is formed. Returns false once the queue is closed.
+  bool Pop(const std::function<int64_t()>& cap, RequestList* batch, RequestList* expired);
   // Blocks until some request's deadline passes (moved into *expired). False once closed.
   bool WaitExpired(RequestList* expired);
   // Takes request `id` out of the queue into *request; false when it is not queued (running, done,

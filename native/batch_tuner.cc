@@ -6,14 +6,16 @@
 namespace graphserve {
 namespace {
 
-// Once every size is measured, one batch in this many runs at a neighbouring size, to keep it measured.
-constexpr uint64_t kProbeEvery = 16;
-// Until then, one batch in this many.
-constexpr uint64_t kExploreEvery = 2;
 // Runs at the start that are neither probes nor measured (a model's first runs set up its memory).
 constexpr uint64_t kWarmup = 8;
+// While exploring, one batch in this many is a probe.
+constexpr uint64_t kExploreEvery = 2;
+// Exploring ends at the latest after this many probes of each size.
+constexpr uint64_t kExploreRounds = 6;
+// Then one batch in this many is a probe of a neighbouring size.
+constexpr uint64_t kProbeEvery = 16;
 // Runs of a size before its cost counts.
-constexpr int kMinSamples = 3;
+constexpr uint64_t kMinSamples = 3;
 // Another size must cost this much less per row to be chosen (measurements are noisy).
 constexpr double kMargin = 0.1;
 
@@ -28,11 +30,13 @@ BatchTuner::BatchTuner(int64_t max_batch_size, bool enabled) : enabled_(enabled 
 bool BatchTuner::Explored() {
   if (explored_) return true;
   if (largest_ == 0) return false;
+  bool measured = true, probed = true;
   for (size_t i = 0; i < sizes_.size(); ++i) {
+    if (i != current_ && sizes_[i].probes < kExploreRounds) probed = false;
     const bool reached = i == 0 || sizes_[i - 1].rows < largest_;  // sizes above what the load fills wait
-    if (reached && sizes_[i].samples < kMinSamples) return false;
+    if (reached && sizes_[i].samples < kMinSamples) measured = false;
   }
-  return explored_ = true;
+  return explored_ = measured || probed;
 }
 
 int64_t BatchTuner::Cap() {
@@ -41,9 +45,10 @@ int64_t BatchTuner::Cap() {
   if (!Explored()) {  // every size in turn, one batch in kExploreEvery
     if (batches_ % kExploreEvery != 0) return sizes_[current_].rows;
     if (next_probe_ == current_) next_probe_ = (next_probe_ + 1) % sizes_.size();
-    const int64_t probe = sizes_[next_probe_].rows;
+    Size& probe = sizes_[next_probe_];
+    ++probe.probes;
     next_probe_ = (next_probe_ + 1) % sizes_.size();
-    return probe;
+    return probe.rows;
   }
   if (batches_ % kProbeEvery != 0) return sizes_[current_].rows;
   // Then the next smaller and the next larger size, alternately: a probe costs about a batch.
@@ -70,10 +75,12 @@ void BatchTuner::Record(int64_t rows, uint64_t micros) {
 }
 
 void BatchTuner::Decide() {
-  if (!explored_) {
-    if (!Explored()) return;
-    // First choice: among every size the load reached, all measured under the same load.
+  if (!Explored()) return;
+  if (!chosen_) {
+    // First choice, once the current size has been measured too: among every size measured.
+    if (sizes_[current_].samples < kMinSamples) return;
     current_ = Cheapest(0, sizes_.size());
+    chosen_ = true;
     return;
   }
   // Then a step to a neighbour, the sizes the probes keep measured.
@@ -81,6 +88,7 @@ void BatchTuner::Decide() {
 }
 
 size_t BatchTuner::Cheapest(size_t from, size_t to) const {
+  if (sizes_[current_].samples < kMinSamples) return current_;  // nothing to compare with yet
   size_t best = current_;
   double best_cost = sizes_[current_].Cost() * (1 - kMargin);
   for (size_t i = from; i < to; ++i) {
@@ -94,7 +102,7 @@ size_t BatchTuner::Cheapest(size_t from, size_t to) const {
 
 double BatchTuner::Size::Cost() const {
   if (samples == 0) return std::numeric_limits<double>::infinity();
-  const int n = std::min(samples, kWindow);
+  const auto n = static_cast<std::ptrdiff_t>(std::min(samples, kWindow));
   return *std::min_element(recent.begin(), recent.begin() + n);
 }
 

@@ -6,17 +6,20 @@
 // every row added. The tuner measures instead of assuming. It tracks the sizes 1, 2, 4, … up to
 // max_batch_size; a run counts for the smallest of them that its rows fit (a run of 29 rows for 32: what
 // a cap of 32 gives when 29 are queued), and a size's cost is the least time per row of its last few runs
-// (noise only ever adds time). Batches are capped at the size that is cheapest per row. First it runs every
-// size in turn (one batch in two) until each has been measured kMinSamples times (each up to the one that
-// the largest batch so far fits: a load that never queues 17 rows never measures 32), and takes the cheapest;
-// from then on it runs one batch in kProbeEvery at the next smaller or the next larger size, alternately, and
-// steps to that neighbour when it has become clearly cheaper (kMargin): the sizes far from the chosen one,
-// whose large batches would be expensive probes, are not measured again.
+// (noise only ever adds time).
 //
-// The cap starts at max_batch_size (the first kWarmup runs are left alone: a model's first runs set up
-// its memory), so a model behaves as without the tuner until it has measured a smaller size to be cheaper. A
-// batch of fewer rows than the cap is what an unloaded server runs anyway; the cap only matters when more
-// requests are queued than it lets through (the rest form the next batches, run back to back). Thread-safe.
+// Exploring: after kWarmup runs (a model's first runs set up its memory), every other batch is capped at
+// each size in turn, until every size up to the one the largest batch so far fits has kMinSamples runs, or
+// after kExploreRounds probes of each size (a size the load never fills, such as 1 and 2 when every request
+// has 3 rows, stays unmeasured). Then, as soon as the current size (max_batch_size) has been measured too,
+// the cap moves to the cheapest measured size when that is clearly cheaper (kMargin).
+// Steady: one batch in kProbeEvery is capped at the next smaller or the next larger size, alternately, and
+// the cap steps to that neighbour when it has become clearly cheaper. Sizes far from the chosen one, whose
+// large batches would be expensive probes, are not measured again.
+//
+// So a model behaves as without the tuner (batches as large as the queue allows) until a smaller size has
+// been measured cheaper than maxBatchSize under load. The cap only matters when more requests are queued
+// than it lets through: the rest form the next batches, run back to back. Thread-safe.
 #pragma once
 
 #include <array>
@@ -31,7 +34,7 @@ class BatchTuner {
   // With `enabled` false (or max_batch_size 1) the cap is always max_batch_size.
   BatchTuner(int64_t max_batch_size, bool enabled);
 
-  // The cap for the next batch: the chosen size, or now and then a neighbour to measure.
+  // The cap for the batch being formed now: the chosen size, or now and then another one to measure.
   int64_t Cap();
   // Records one run of `rows` rows (no padding) that took `micros` microseconds (see the file comment).
   void Record(int64_t rows, uint64_t micros);
@@ -39,22 +42,23 @@ class BatchTuner {
   int64_t current() const;
 
  private:
-  static constexpr int kWindow = 8;
+  static constexpr uint64_t kWindow = 8;
   struct Size {
     int64_t rows;
     // The last kWindow runs' time per row; a run only ever takes longer than the model needs (another
     // thread took its core), so the smallest of them is the estimate.
     std::array<double, kWindow> recent{};
-    int samples = 0;
+    uint64_t samples = 0;
+    uint64_t probes = 0;  // batches capped at this size while exploring
     double Cost() const;  // infinity before the first run
   };
-  // With mu_ held: once every size is measured, moves to the cheapest when it is clearly cheaper; from
-  // then on only to a neighbour.
+  // With mu_ held: after exploring, once the current size is measured, moves to the cheapest measured size
+  // when it is clearly cheaper; from then on only to a neighbour.
   void Decide();
-  // With mu_ held: the index in [from, to) of the measured size clearly cheaper than the current one,
-  // the cheapest such; current_ when none is.
+  // With mu_ held: the index in [from, to) of the measured size clearly cheaper than the current one, the
+  // cheapest such; current_ when none is, or when the current size has not been measured.
   size_t Cheapest(size_t from, size_t to) const;
-  // With mu_ held: whether every size has been measured kMinSamples times.
+  // With mu_ held: whether exploring is over (see the file comment).
   bool Explored();
 
   const bool enabled_;
@@ -67,6 +71,7 @@ class BatchTuner {
   size_t next_probe_ = 0;    // while exploring: the size the next probe tries (the current one skipped)
   bool probe_down_ = true;   // then: which neighbour the next probe tries
   bool explored_ = false;
+  bool chosen_ = false;  // the first choice, among every size, is made
 };
 
 }  // namespace graphserve

@@ -66,7 +66,8 @@ bool Engine::Cancel(uint64_t id, RequestPtr* request) {
 void Engine::SchedulerLoop() {
   BatchRunner runner(*model_, pad_to_);
   RequestList batch, expired;
-  while (queue_.Pop(tuner_.Cap(), &batch, &expired)) {
+  const auto cap = [this] { return tuner_.Cap(); };
+  while (queue_.Pop(cap, &batch, &expired)) {
     if (!expired.empty()) Fail(std::move(expired), Status(StatusCode::kTimeout, "timed out in the queue"));
     expired.clear();
     if (batch.empty()) continue;
@@ -138,7 +139,7 @@ EngineStats Engine::stats() const {
   EngineStats s = stats_;
   s.queued = queue_.size();
   s.in_flight = in_flight_.load();
-  s.batch_cap = tuner_.current();
+  s.batch_cap = batching_ ? tuner_.current() : 1;
   return s;
 }
 

@@ -75,6 +75,9 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
       ctx.concurrency,
     );
     const cap = await batchCap(adaptive);
+    const fixedCap = await batchCap(fixed);
+    if (fixedCap !== 32)
+      throw new Error(`the fixed child's batch cap is ${String(fixedCap)}, not 32: the setting was ignored`);
     return {
       scenario: 'adaptive-batch',
       ratio: r.rateRatio,

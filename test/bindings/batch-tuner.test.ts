@@ -15,8 +15,10 @@ function costs(max: number, at: Record<number, number>): number[] {
   return Array.from({ length: max + 1 }, (_, r) => at[r] ?? 0);
 }
 
-function trace(max: number, at: Record<number, number>, batches: number, queued = max): number[] {
-  return loadAddon().traceBatchTuner(max, costs(max, at), batches, queued);
+/** The caps for `batches` runs with `queued` rows waiting at each (a number: always that many). */
+function trace(max: number, at: Record<number, number>, batches: number, queued: number | number[] = max, rows = 1) {
+  const load = typeof queued === 'number' ? Array<number>(batches).fill(queued) : queued;
+  return loadAddon().traceBatchTuner(max, costs(max, at), load, rows);
 }
 
 /** Per-row costs measured for the PP-OCR direction classifier on a 2-core CPU (ms ×1000), one ORT thread. */
@@ -56,13 +58,24 @@ describe('adaptive batch size: the tuner', () => {
     expect(caps.slice(60).filter((c) => c === 4).length).toBeGreaterThan(0.9 * 40);
   });
 
-  it('ends its exploration at the size the load fills: 10 rows queued never measure 32', () => {
-    // A run of r rows costs per row what the table gives for the size it counts for (TINY: bigger is cheaper).
+  it('does not leave maxBatchSize for a size it cannot compare with maxBatchSize itself', () => {
+    // 10 rows queued: runs of 9-10 rows count for 16, so 32 is never measured and stays the cap.
     const perRow = Object.fromEntries(Array.from({ length: 33 }, (_, r) => [r, 30 / Math.max(r, 1) + 2]));
-    const caps = trace(32, perRow, 300, 10);
-    const late = caps.slice(100);
-    // Probes one batch in 16, not one in 2; the cap is 16, the size 9-10 row runs count for.
-    expect(late.filter((c) => c !== 16).length).toBeLessThanOrEqual(Math.ceil(late.length / 16));
+    const late = trace(32, perRow, 300, 10).slice(100);
+    expect(late.filter((c) => c !== 32).length).toBeLessThanOrEqual(Math.ceil(late.length / 16)); // probes only
+  });
+
+  it('ends exploring when sizes stay unmeasured: requests of 3 rows never run 1 or 2 rows', () => {
+    const late = trace(32, CONV_CPU, 400, 32, 3).slice(200);
+    expect(late.filter((c) => c !== late[0]).length).toBeLessThanOrEqual(Math.ceil(late.length / 16));
+  });
+
+  it('keeps maxBatchSize through a light start (one row at a time) and tunes once the load fills batches', () => {
+    const load = [...Array<number>(100).fill(1), ...Array<number>(300).fill(32)];
+    const tiny = trace(32, TINY, 400, load);
+    expect(tiny.slice(100).filter((c) => c !== 32).length).toBeLessThanOrEqual(Math.ceil(300 / 16));
+    const conv = trace(32, CONV_CPU, 400, load);
+    expect(conv.slice(300).filter((c) => c === 1 || c === 2).length).toBeGreaterThan(90);
   });
 
   it('always gives 1 when maxBatchSize is 1', () => {
@@ -87,13 +100,14 @@ describe('adaptive batch size: a session', () => {
     expect(stats.failed).toBe(0);
     expect(Math.max(...Object.keys(stats.batchSizes).map(Number))).toBeLessThanOrEqual(16);
     expect([1, 2, 4, 8, 16]).toContain(stats.batchCap);
+    expect(Math.min(...Object.keys(stats.batchSizes).map(Number))).toBeLessThan(16); // probes ran
     await s.dispose();
   });
 
   it('leaves batches alone when adaptiveBatchSize is false, or a queue delay, preferred sizes or padding decide them', async () => {
     const settings = [
       { maxBatchSize: 8, adaptiveBatchSize: false },
-      { maxBatchSize: 8, maxQueueDelayMicros: 100 },
+      { maxBatchSize: 8, maxQueueDelayMicros: 60_000_000 }, // long: only full batches go
       { maxBatchSize: 8, preferredBatchSizes: [8] },
       { maxBatchSize: 8, padBatches: true },
     ];
@@ -105,6 +119,19 @@ describe('adaptive batch size: a session', () => {
       expect(s.stats().batchCap).toBe(8);
       await s.dispose();
     }
+  });
+
+  it('caps some batches below maxBatchSize with no delay (the probes after 8 warm-up runs)', async () => {
+    const s = await InferenceSession.create(model('identity_dyn'), { batching: { maxBatchSize: 8 } });
+    for (let round = 0; round < 30; round++) await Promise.all(Array.from({ length: 8 }, (_, i) => s.run(x(i))));
+    expect(Object.keys(s.stats().batchSizes).filter((rows) => rows !== '8').length).toBeGreaterThan(0);
+    await s.dispose();
+  });
+
+  it('reports a cap of 1 when batching is off', async () => {
+    const s = await InferenceSession.create(model('identity_dyn'), { batching: false });
+    expect(s.stats().batchCap).toBe(1);
+    await s.dispose();
   });
 
   it('refuses an adaptiveBatchSize that is not a boolean', async () => {

@@ -75,6 +75,21 @@ describe('raw input contents aligned in place', () => {
     expect(kept).toBeGreaterThan(0);
   });
 
+  it('goes past an empty entry (decoded as a buffer of its own) to align the ones after it', () => {
+    for (let nameLength = 1; nameLength <= 4; nameLength++) {
+      const inputs = [
+        { name: 'e', datatype: 'FP32', bytes: Buffer.alloc(0) },
+        { name: 'f', datatype: 'FP32', bytes: pattern(100, 9) },
+      ];
+      const { message } = received('m'.repeat(nameLength), inputs);
+      const raw = decode(message).raw_input_contents;
+      expect(raw[0]!.length).toBe(0);
+      expect(raw[1]!.buffer).toBe(message.buffer);
+      expect(raw[1]!.byteOffset % 4).toBe(0);
+      expect(Buffer.compare(raw[1]!, inputs[1]!.bytes)).toBe(0);
+    }
+  });
+
   it('moves nothing when the request also holds bytes_contents, which view the same message', () => {
     const bytesContents = [pattern(5, 50)];
     const inputs = [

@@ -38,6 +38,7 @@ export function alignRawContents(req: ProtoInferRequest, message: Buffer): void 
   let free = start; // the lowest absolute offset an entry may move to
   for (let i = 0; i < raw.length; i++) {
     const entry = raw[i]!;
+    if (entry.length === 0) continue; // an empty entry may be a buffer of its own: nothing to move
     const at = entry.byteOffset;
     if (entry.buffer !== message.buffer || at < free || at + entry.length > end) return;
     const shift = at % alignmentOf(req.inputs[i]!.datatype);
