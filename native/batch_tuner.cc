@@ -92,9 +92,11 @@ size_t BatchTuner::Cheapest(size_t from, size_t to) const {
   size_t best = current_;
   double best_cost = sizes_[current_].Cost() * (1 - kMargin);
   for (size_t i = from; i < to; ++i) {
-    if (sizes_[i].samples >= kMinSamples && sizes_[i].Cost() < best_cost) {
+    if (sizes_[i].samples < kMinSamples) continue;
+    const double cost = sizes_[i].Cost();
+    if (cost < best_cost) {
       best = i;
-      best_cost = sizes_[i].Cost();
+      best_cost = cost;
     }
   }
   return best;

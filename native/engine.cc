@@ -78,21 +78,22 @@ void Engine::SchedulerLoop() {
     int64_t rows = 0;
     uint64_t queued_micros = 0;
     const int64_t padded = runner.last_padded_rows();
-    bool ok = true;
+    const uint64_t compute_micros = MicrosBetween(start, end);
+    uint64_t failed = 0;
     for (const auto& r : batch) {
       rows += r->rows;
       queued_micros += MicrosBetween(r->enqueued, start);
-      ok = ok && r->status.ok();
+      failed += r->status.ok() ? 0 : 1;
     }
-    if (ok) tuner_.Record(rows, MicrosBetween(start, end));
+    if (failed == 0) tuner_.Record(rows, compute_micros);
     {
       std::lock_guard<std::mutex> lock(stats_mu_);
       ++stats_.batches;
       ++stats_.batch_sizes[rows];
       stats_.queue_micros += queued_micros;
-      stats_.compute_micros += MicrosBetween(start, end);
+      stats_.compute_micros += compute_micros;
       stats_.padded_rows += static_cast<uint64_t>(padded);
-      for (const auto& r : batch) stats_.failed += r->status.ok() ? 0 : 1;
+      stats_.failed += failed;
     }
     in_flight_ -= static_cast<int64_t>(batch.size());
     Complete(std::move(batch));

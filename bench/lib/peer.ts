@@ -53,6 +53,23 @@ export async function peerOutput(session: ort.InferenceSession, tensor: ort.Tens
   return result[output]?.data as Float32Array;
 }
 
+/** onnxruntime-node's first output for each image run alone, batch 1 (the reference outputs are checked against). */
+export async function peerOutputs(
+  modelPath: string,
+  images: readonly Float32Array[],
+  imageShape: readonly number[],
+  threads: number,
+): Promise<Float32Array[]> {
+  const peer = await createPeer(modelPath, { threads, spinning: false });
+  try {
+    const out: Float32Array[] = [];
+    for (const tensor of peerTensors(images, 1, imageShape)) out.push(await peerOutput(peer, tensor));
+    return out;
+  } finally {
+    await peer.release();
+  }
+}
+
 export function peerVersion(): string {
   return ort.env.versions.node ?? ort.env.versions.common;
 }

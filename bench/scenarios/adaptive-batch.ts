@@ -15,7 +15,7 @@ import { measurePair, pairChart } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { IMAGE_SHAPE, elementsPerImage, imagePool } from '../lib/inputs';
 import { binaryBody } from '../lib/oip-bodies';
-import { createPeer, peerOutput, peerTensors } from '../lib/peer';
+import { peerOutputs } from '../lib/peer';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/types';
 
 const TARGET = 1;
@@ -24,20 +24,6 @@ const INFER_PATH = `/v2/models/${MODEL_NAME}/infer`;
 const POOL_IMAGES = 16;
 const VERIFY_IMAGES = 8;
 const THREADS = 1;
-
-/** onnxruntime-node's outputs for the first images. */
-async function reference(ctx: BenchContext, images: readonly Float32Array[]): Promise<Float32Array[]> {
-  const peer = await createPeer(ctx.modelPath, { threads: THREADS, spinning: false });
-  try {
-    const out: Float32Array[] = [];
-    for (const tensor of peerTensors(images.slice(0, VERIFY_IMAGES), 1, IMAGE_SHAPE)) {
-      out.push(await peerOutput(peer, tensor));
-    }
-    return out;
-  } finally {
-    await peer.release();
-  }
-}
 
 /** The child's batch cap for the model, from its metrics. */
 async function batchCap(server: ChildServer): Promise<number | undefined> {
@@ -57,7 +43,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     throw err;
   });
   try {
-    const want = await reference(ctx, images);
+    const want = await peerOutputs(ctx.modelPath, images.slice(0, VERIFY_IMAGES), IMAGE_SHAPE, THREADS);
     const verification = await verifyHttp(
       want,
       [adaptive, fixed].map((s, i) => ({

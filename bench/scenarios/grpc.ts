@@ -11,7 +11,6 @@
  * HTTP and gRPC alternate `reps` times; ratio = median gRPC req/s ÷ median HTTP binary req/s (target ≥ 1).
  * Before timing, outputs over both transports must match onnxruntime-node's within 1e-4.
  */
-import type * as ort from 'onnxruntime-node';
 import { settingsOf } from '../lib/compare';
 import { httpCall, httpPool, measureLoop } from '../lib/closed-loop';
 import {
@@ -29,7 +28,7 @@ import { alternateHttp, type HttpPhase } from '../lib/http-load';
 import { pairChart, pairResult } from '../lib/http-pair';
 import { IMAGE_SHAPE, elementsPerImage, imagePool, maxAbsDiff } from '../lib/inputs';
 import { binaryBody, postInfer } from '../lib/oip-bodies';
-import { createPeer, peerOutput, peerTensors } from '../lib/peer';
+import { peerOutputs } from '../lib/peer';
 import { round } from '../lib/stats';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/types';
 import { TOLERANCE } from '../lib/verify';
@@ -42,27 +41,24 @@ const VERIFY_IMAGES = 8;
 
 /** Both transports' outputs for the first images, against onnxruntime-node run alone; throws on a mismatch. */
 async function verify(ctx: BenchContext, server: GrpcServer, images: Float32Array[], grpc: Buffer[]) {
-  const peer: ort.InferenceSession = await createPeer(ctx.modelPath, { threads: ctx.threads, spinning: false });
+  const picked = images.slice(0, VERIFY_IMAGES);
+  const want = await peerOutputs(ctx.modelPath, picked, IMAGE_SHAPE, ctx.threads);
   const clients = grpcClients(server.grpcTarget, 1);
   try {
-    const picked = images.slice(0, VERIFY_IMAGES);
     const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
     const http = await Promise.all(picked.map((d) => postInfer(server.url + INFER_PATH, binaryBody(spec, d))));
     const overGrpc = (await Promise.all(grpc.slice(0, VERIFY_IMAGES).map((r) => callInfer(clients[0]!, r)))).map(
       firstGrpcOutput,
     );
     let worst = 0;
-    const tensors = peerTensors(picked, 1, IMAGE_SHAPE);
-    for (const [i, tensor] of tensors.entries()) {
-      const want = await peerOutput(peer, tensor);
-      const diff = Math.max(maxAbsDiff(http[i]!, want), maxAbsDiff(overGrpc[i]!, want));
+    want.forEach((w, i) => {
+      const diff = Math.max(maxAbsDiff(http[i]!, w), maxAbsDiff(overGrpc[i]!, w));
       if (!(diff <= TOLERANCE)) throw new Error(`output ${i} differs from onnxruntime-node's by ${diff}`);
       worst = Math.max(worst, diff);
-    }
+    });
     return { checked: 2 * picked.length, maxAbsDiff: worst, tolerance: TOLERANCE };
   } finally {
     clients.forEach((c) => c.close());
-    await peer.release();
   }
 }
 
