@@ -128,11 +128,15 @@ export function writeRepository(model: GraphserveModel): string {
   return root;
 }
 
-/** `graphserve serve` over a temporary repository holding `model`; the folder goes when it stops. */
-export async function startGraphserve(model: GraphserveModel): Promise<ChildServer> {
+/**
+ * `graphserve serve` over a temporary repository holding `model`, with `serveArgs` added to its command line;
+ * the folder goes when it stops.
+ */
+export async function startGraphserve(model: GraphserveModel, serveArgs: readonly string[] = []): Promise<ChildServer> {
   const repo = writeRepository(model);
   const main = path.join(distRoot(), 'src', 'cli', 'main.js');
   const args = [main, 'serve', '--model-repository', repo, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '-1'];
+  args.push(...serveArgs);
   try {
     const server = await startChild({ label: 'graphserve', args, nodeFlags: benchNodeFlags() });
     return {

@@ -9,6 +9,7 @@ import { grpc } from './grpc';
 import { ensembleExecutors } from './ensemble-executors';
 import { binaryVsJson } from './binary-vs-json';
 import { adaptiveBatch } from './adaptive-batch';
+import { heapGrowth } from './heap-growth';
 import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
 import { jsonDecode } from './json-decode';
@@ -29,6 +30,7 @@ export const SCENARIOS: readonly Scenario[] = [
   grpc,
   streams,
   largeBody,
+  heapGrowth,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

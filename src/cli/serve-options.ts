@@ -9,6 +9,7 @@ import { REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
 import { kDefaultGrpcOptions, type GrpcOptions } from '../server/grpc/grpc';
 import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
+import { MAX_HEAP_GROWING_PERCENT, kDefaultHeapGrowingPercent } from './heap-growth';
 import {
   kDefaultLogOptions,
   kDefaultRequestIdScope,
@@ -55,6 +56,8 @@ export interface ServeFlags {
   /** true (stdout), or a file to append to; undefined = no access log (see accessLogTarget()). */
   accessLog?: string | boolean;
   corsOrigin?: string;
+  /** V8's old-generation growing percent (./heap-growth.ts); 0 = V8's own heuristic. */
+  heapGrowingPercent: number;
   config?: string;
 }
 
@@ -241,7 +244,16 @@ export function addServeOptions(command: Command): Command {
         .default(kDefaultRequestIdScope),
     )
     .addOption(option('--access-log [file]', 'a JSON line per request, on stdout or appended to file', 'ACCESS_LOG'))
-    .addOption(option('--cors-origin <origins>', "CORS: allowed origins, comma-separated, or '*'", 'CORS_ORIGIN'));
+    .addOption(option('--cors-origin <origins>', "CORS: allowed origins, comma-separated, or '*'", 'CORS_ORIGIN'))
+    .addOption(
+      option(
+        '--heap-growing-percent <n>',
+        "V8's old-generation growth before a full GC, % of the live heap; 0 = V8's own",
+        'HEAP_GROWING_PERCENT',
+      )
+        .argParser(integer('heap growing percent', 0, MAX_HEAP_GROWING_PERCENT))
+        .default(kDefaultHeapGrowingPercent),
+    );
 }
 
 /** Where the access log goes: undefined (none), 'stdout', or a file path. */
