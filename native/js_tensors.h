@@ -4,6 +4,10 @@
 
 #include <napi.h>
 
+#include <cstring>
+#include <utility>
+#include <vector>
+
 #include "addon_data.h"
 #include "request.h"
 
@@ -23,5 +27,31 @@ Napi::Array ShapeToJs(Napi::Env env, const std::vector<int64_t>& shape);
 // `addon`; on any status but napi_ok the caller still owns `hint` and copies instead (or throws).
 napi_status CreateExternalBuffer(napi_env env, AddonData* addon, void* data, size_t bytes,
                                  napi_finalize finalize, void* hint, napi_value* buffer);
+
+template <typename T>
+void DeleteVector(napi_env /*env*/, void* /*data*/, void* hint) {
+  delete static_cast<std::vector<T>*>(hint);
+}
+
+// An ArrayBuffer holding `values`: external over the vector's memory, which it then owns (no copy), or a
+// copy where the runtime refuses external buffers (a V8 sandbox). `values` is left empty.
+template <typename T>
+Napi::ArrayBuffer OwnedBuffer(Napi::Env env, std::vector<T>* values) {
+  AddonData* addon = AddonData::Get(env);
+  const size_t bytes = values->size() * sizeof(T);
+  if (bytes > 0 && addon->external_buffers_allowed) {
+    auto* owner = new std::vector<T>(std::move(*values));
+    napi_value buffer = nullptr;
+    napi_status s = CreateExternalBuffer(env, addon, owner->data(), bytes, DeleteVector<T>, owner, &buffer);
+    if (s == napi_ok) return Napi::ArrayBuffer(env, buffer);
+    *values = std::move(*owner);
+    delete owner;
+    if (s != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED(env, s, Napi::ArrayBuffer());
+  }
+  Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes > 0) std::memcpy(copy.Data(), values->data(), bytes);
+  std::vector<T>().swap(*values);
+  return copy;
+}
 
 }  // namespace graphserve

@@ -26,32 +26,6 @@ size_t FindKey(const uint8_t* text, size_t length, size_t from) {
   return static_cast<size_t>(found - text);
 }
 
-template <typename T>
-void DeleteVector(napi_env /*env*/, void* /*data*/, void* hint) {
-  delete static_cast<std::vector<T>*>(hint);
-}
-
-// An ArrayBuffer holding `values`: external over the vector's memory, which it then owns (no copy), or a
-// copy where the runtime refuses external buffers (a V8 sandbox).
-template <typename T>
-Napi::ArrayBuffer OwnedBuffer(Napi::Env env, std::vector<T>* values) {
-  AddonData* addon = AddonData::Get(env);
-  const size_t bytes = values->size() * sizeof(T);
-  if (bytes > 0 && addon->external_buffers_allowed) {
-    auto* owner = new std::vector<T>(std::move(*values));
-    napi_value buffer = nullptr;
-    napi_status s = CreateExternalBuffer(env, addon, owner->data(), bytes, DeleteVector<T>, owner, &buffer);
-    if (s == napi_ok) return Napi::ArrayBuffer(env, buffer);
-    *values = std::move(*owner);
-    delete owner;
-    if (s != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED(env, s, Napi::ArrayBuffer());
-  }
-  Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes);
-  if (bytes > 0) std::memcpy(copy.Data(), values->data(), bytes);
-  std::vector<T>().swap(*values);
-  return copy;
-}
-
 class ExtractWorker : public Napi::AsyncWorker {
  public:
   ExtractWorker(Napi::Env env, Napi::Uint8Array text)

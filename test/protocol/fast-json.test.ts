@@ -129,9 +129,72 @@ describe.each(BODY_DECODERS)('the fast path for large OIP JSON bodies, $label', 
   });
 });
 
+/** A deterministic generator of uniform numbers in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` JSON number literals of every form: signs, 1 to 25 digits, fractions, exponents, edge values. */
+function numberLiterals(count: number): string[] {
+  const next = random(7);
+  const int = (n: number) => Math.floor(next() * n);
+  const digits = (n: number) => Array.from({ length: n }, () => String(int(10))).join('');
+  const forms: Array<() => string> = [
+    () => String((next() - 0.5) * 10 ** (int(40) - 20)), // shortest round-trip text of a double
+    () => ((next() - 0.5) * 4).toFixed(int(5)), // tensor data: -0.366, 0.03, 2
+    () => `${int(2) ? '-' : ''}0.${digits(1 + int(24))}`, // up to 24 fraction digits, leading zeros
+    () => `${int(2) ? '-' : ''}${1 + int(9)}${digits(int(25))}`, // integers of 1 to 25 digits, beyond 2^53
+    () => `${1 + int(9)}${digits(int(12))}.${digits(1 + int(12))}`,
+    () => `${int(2) ? '-' : ''}${1 + int(9)}.${digits(1 + int(16))}e${['', '+', '-'][int(3)]}${int(300)}`,
+    () => `${int(10)}E${int(2) ? '-' : ''}${int(25)}`,
+  ];
+  const edges = [
+    '0',
+    '-0',
+    '-0.0',
+    '0e5',
+    '1e22',
+    '1e23',
+    '9007199254740993',
+    '9007199254740992.5',
+    '5e-324',
+    '2.2250738585072014e-308',
+    '1.7976931348623157e308',
+    '0.1',
+    '12345678',
+    '123456789',
+    '1234567890123456',
+    '12345678901234567',
+    '1234567890123456789',
+    '12345678901234567890',
+    '0.30000000000000004',
+    '1e-22',
+    '1e-23',
+  ];
+  return [...edges, ...Array.from({ length: count }, () => forms[int(forms.length)]!())];
+}
+
 describe('the addon number reader', () => {
   const { parseJsonNumbers } = loadAddon();
   const read = (s: string) => parseJsonNumbers(Buffer.from(s), 0);
+
+  it('reads numbers of every length, sign and exponent to the same doubles as JSON.parse', () => {
+    const literals = numberLiterals(20_000);
+    for (const text of [`[${literals.join(',')}]`, `[ ${literals.join(' , ')} ]`]) {
+      const want = JSON.parse(text) as number[];
+      const got = Array.from(read(text)!.values);
+      const wrong = got.flatMap((v, i) => (Object.is(v, want[i]) ? [] : [`${literals[i]} read as ${v}`]));
+      expect(wrong).toEqual([]);
+      expect(got).toHaveLength(literals.length);
+    }
+    for (const literal of literals.slice(0, 200))
+      expect(Object.is(read(`[${literal}]`)!.values[0], JSON.parse(literal))).toBe(true);
+  });
 
   it('flattens nested arrays, reports their nesting and where the array ends', () => {
     const text = '[[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]] , [0]';
