@@ -70,11 +70,14 @@ export interface Addon {
     rowsPerRequest: number,
   ): number[];
   /**
-   * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened, with the
-   * length of the arrays at each depth in `dims`; null when it is not strictly an array of numbers,
-   * regularly nested (native/json_numbers.h).
+   * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened (and rounded to
+   * FP32 in `values32`), with the length of the arrays at each depth in `dims`; null when it is not strictly
+   * an array of numbers, regularly nested (native/json_numbers.h).
    */
-  parseJsonNumbers(text: Uint8Array, start: number): { values: Float64Array; dims: number[]; end: number } | null;
+  parseJsonNumbers(
+    text: Uint8Array,
+    start: number,
+  ): { values: Float64Array; values32: Float32Array; dims: number[]; end: number } | null;
   /**
    * Every `"data": [numbers]` array of the text, read on the libuv thread pool (each as parseJsonNumbers
    * reads it, with the bytes [start, end) it spans); null when one is not strictly an array of numbers

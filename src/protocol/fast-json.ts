@@ -12,7 +12,7 @@
  * Nested data keeps the usual check: the addon reports the nesting (and refuses ragged arrays), and data
  * nested otherwise than its input's shape goes the usual way, which rejects it.
  */
-import { loadAddon } from '../../bindings/loader';
+import { type Addon, loadAddon } from '../../bindings/loader';
 import { parseJson } from './json-text';
 
 /** Bodies smaller than this are parsed as usual: the fast path only pays off for big tensors. */
@@ -21,13 +21,7 @@ export const FAST_JSON_MIN_BYTES = 16 * 1024;
 const KEY = Buffer.from('"data"');
 const PLACEHOLDER = '\u0000graphserve:';
 
-interface NumberArray {
-  values: Float64Array;
-  /** Length of the arrays at each depth: [n] for flat data, the shape for nested data. */
-  dims: number[];
-}
-
-type NumberParser = (text: Uint8Array, start: number) => (NumberArray & { end: number }) | null;
+type NumberParser = Addon['parseJsonNumbers'];
 
 let parser: NumberParser | null | undefined;
 
@@ -48,11 +42,14 @@ function skipSpace(buf: Buffer, i: number): number {
 }
 
 /** One `"data": [numbers]` array read by the addon: the bytes [start, end) it spans, its numbers and nesting. */
-export interface FoundArray extends NumberArray {
+export interface FoundArray {
+  values: Float64Array;
+  /** Length of the arrays at each depth: [n] for flat data, the shape for nested data. */
+  dims: number[];
   start: number;
   end: number;
-  /** `values` rounded to FP32 already (off the event loop), when the reader made them. */
-  values32?: Float32Array;
+  /** `values` rounded to FP32 by the reader (the usual datatype: no conversion on the event loop). */
+  values32: Float32Array;
 }
 
 /** Finds every `"data": [numbers]` array; undefined when a "data" array is not all numbers. */
@@ -66,7 +63,7 @@ function extract(buf: Buffer, parse: NumberParser): FoundArray[] | undefined {
       if (buf[i] === 0x5b /* [ */) {
         const found = parse(buf, i);
         if (found === null) return undefined;
-        arrays.push({ start: i, end: found.end, values: found.values, dims: found.dims });
+        arrays.push({ start: i, end: found.end, values: found.values, values32: found.values32, dims: found.dims });
         i = found.end;
       }
     }
@@ -107,7 +104,7 @@ function restore(body: unknown, arrays: readonly FoundArray[]): boolean {
     const found = arrays[Number(data.slice(PLACEHOLDER.length))];
     if (found === undefined || !nestedAsShape(found.dims, input['shape'])) return false;
     if (input['datatype'] === 'FP64') input['data'] = found.values;
-    else if (input['datatype'] === 'FP32') input['data'] = found.values32 ?? Float32Array.from(found.values);
+    else if (input['datatype'] === 'FP32') input['data'] = found.values32;
     else return false;
     restored++;
   }

@@ -104,21 +104,35 @@ describe('adaptive batch size: a session', () => {
     await s.dispose();
   });
 
-  it('leaves batches alone when adaptiveBatchSize is false, or a queue delay, preferred sizes or padding decide them', async () => {
+  /** 30 turns of 8 requests on a session with `batching`; its stats. */
+  async function thirtyTurns(batching: Record<string, unknown>) {
+    const s = await InferenceSession.create(model('identity_dyn'), { batching });
+    for (let round = 0; round < 30; round++) await Promise.all(Array.from({ length: 8 }, (_, i) => s.run(x(i))));
+    const stats = s.stats();
+    await s.dispose();
+    return stats;
+  }
+
+  it('leaves batches alone when a queue delay, preferred sizes or padding decide them', async () => {
     const settings = [
-      { maxBatchSize: 8, adaptiveBatchSize: false },
       { maxBatchSize: 8, maxQueueDelayMicros: 60_000_000 }, // long: only full batches go
       { maxBatchSize: 8, preferredBatchSizes: [8] },
       { maxBatchSize: 8, padBatches: true },
     ];
     for (const batching of settings) {
-      const s = await InferenceSession.create(model('identity_dyn'), { batching });
-      for (let round = 0; round < 30; round++) await Promise.all(Array.from({ length: 8 }, (_, i) => s.run(x(i))));
-      // 30 turns of 8 requests: with the tuner, the explore phase would have capped some batches below 8.
-      expect([batching, s.stats().batchSizes]).toEqual([batching, { '8': 30 }]);
-      expect(s.stats().batchCap).toBe(8);
-      await s.dispose();
+      const stats = await thirtyTurns(batching);
+      // With the tuner, the explore phase would have capped some batches below 8.
+      expect([batching, stats.batchSizes]).toEqual([batching, { '8': 30 }]);
+      expect(stats.batchCap).toBe(8);
     }
+  });
+
+  it('leaves batches alone when adaptiveBatchSize is false', async () => {
+    const stats = await thirtyTurns({ maxBatchSize: 8, adaptiveBatchSize: false });
+    // With no delay a runner that comes back while a turn's requests are still being queued takes those
+    // already there (a slow machine, ASan): a turn or two may split. The tuner's probes split half of them.
+    expect(stats.batchSizes['8']).toBeGreaterThanOrEqual(27);
+    expect(stats.batchCap).toBe(8);
   });
 
   it('caps some batches below maxBatchSize with no delay (the probes after 8 warm-up runs)', async () => {

@@ -187,10 +187,13 @@ describe('the addon number reader', () => {
     const literals = numberLiterals(20_000);
     for (const text of [`[${literals.join(',')}]`, `[ ${literals.join(' , ')} ]`]) {
       const want = JSON.parse(text) as number[];
-      const got = Array.from(read(text)!.values);
+      const r = read(text)!;
+      const got = Array.from(r.values);
       const wrong = got.flatMap((v, i) => (Object.is(v, want[i]) ? [] : [`${literals[i]} read as ${v}`]));
       expect(wrong).toEqual([]);
       expect(got).toHaveLength(literals.length);
+      const want32 = Float32Array.from(want);
+      expect(r.values32.every((v, i) => Object.is(v, want32[i]))).toBe(true);
     }
     for (const literal of literals.slice(0, 200))
       expect(Object.is(read(`[${literal}]`)!.values[0], JSON.parse(literal))).toBe(true);
