@@ -113,26 +113,26 @@ describe('adaptive batch size: a session', () => {
     return stats;
   }
 
-  it('leaves batches alone when a queue delay, preferred sizes or padding decide them', async () => {
+  it('leaves batches alone when a long queue delay decides them: only full batches go', async () => {
+    const stats = await thirtyTurns({ maxBatchSize: 8, maxQueueDelayMicros: 60_000_000 });
+    // With the tuner, the explore phase would have capped some batches below 8.
+    expect(stats.batchSizes).toEqual({ '8': 30 });
+    expect(stats.batchCap).toBe(8);
+  });
+
+  it('leaves batches alone when adaptiveBatchSize is false, or preferred sizes or padding decide them', async () => {
     const settings = [
-      { maxBatchSize: 8, maxQueueDelayMicros: 60_000_000 }, // long: only full batches go
+      { maxBatchSize: 8, adaptiveBatchSize: false },
       { maxBatchSize: 8, preferredBatchSizes: [8] },
       { maxBatchSize: 8, padBatches: true },
     ];
     for (const batching of settings) {
       const stats = await thirtyTurns(batching);
-      // With the tuner, the explore phase would have capped some batches below 8.
-      expect([batching, stats.batchSizes]).toEqual([batching, { '8': 30 }]);
+      // With no delay a runner that comes back while a turn's requests are still being queued takes those
+      // already there (a slow machine, ASan): a turn or two may split. The tuner's probes split ~9 of 30.
+      expect([batching, stats.batchSizes['8']! >= 27]).toEqual([batching, true]);
       expect(stats.batchCap).toBe(8);
     }
-  });
-
-  it('leaves batches alone when adaptiveBatchSize is false', async () => {
-    const stats = await thirtyTurns({ maxBatchSize: 8, adaptiveBatchSize: false });
-    // With no delay a runner that comes back while a turn's requests are still being queued takes those
-    // already there (a slow machine, ASan): a turn or two may split. The tuner's probes split half of them.
-    expect(stats.batchSizes['8']).toBeGreaterThanOrEqual(27);
-    expect(stats.batchCap).toBe(8);
   });
 
   it('caps some batches below maxBatchSize with no delay (the probes after 8 warm-up runs)', async () => {
