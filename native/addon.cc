@@ -47,14 +47,12 @@ Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
   if (start >= text.ByteLength() || text.Data()[start] != '[') return env.Null();
   std::vector<double> values;
   // Room for the numbers of a typical tensor text (6 bytes a number: "-0.366,") up to kMaxReservedNumbers, so
-  // that the vector is not reallocated while reading; its memory then becomes the Float64Array's (no copy),
-  // unless more than a quarter of it went unused: an external buffer's unused room is memory V8 is not told
-  // of.
+  // that the vector is not reallocated while reading; its memory then becomes the Float64Array's
+  // (OwnedBuffer).
   values.reserve(std::min((text.ByteLength() - start) / 6, kMaxReservedNumbers));
   std::vector<int64_t> dims;
   size_t end = 0;
   if (!ParseJsonNumbers(text.Data(), text.ByteLength(), start, &values, &dims, &end)) return env.Null();
-  if (values.capacity() - values.size() > values.size() / 4) values.shrink_to_fit();
   const size_t count = values.size();
   // FP32 too, the usual datatype: rounding here costs a fraction of a JS Float32Array conversion.
   std::vector<float> floats(values.begin(), values.end());

@@ -34,12 +34,14 @@ void DeleteVector(napi_env /*env*/, void* /*data*/, void* hint) {
 }
 
 // An ArrayBuffer holding `values`: external over the vector's memory, which it then owns (no copy), or a
-// copy where the runtime refuses external buffers (a V8 sandbox). `values` is left empty.
+// copy where the runtime refuses external buffers (a V8 sandbox). `values` is left empty. A vector with more
+// than a quarter of its capacity unused is shrunk first: V8 is told of the buffer's length, not that room.
 template <typename T>
 Napi::ArrayBuffer OwnedBuffer(Napi::Env env, std::vector<T>* values) {
   AddonData* addon = AddonData::Get(env);
   const size_t bytes = values->size() * sizeof(T);
   if (bytes > 0 && addon->external_buffers_allowed) {
+    if (values->capacity() - values->size() > values->size() / 4) values->shrink_to_fit();
     auto* owner = new std::vector<T>(std::move(*values));
     napi_value buffer = nullptr;
     napi_status s = CreateExternalBuffer(env, addon, owner->data(), bytes, DeleteVector<T>, owner, &buffer);
