@@ -9,13 +9,13 @@ import { grpc } from './grpc';
 import { ensembleExecutors } from './ensemble-executors';
 import { binaryVsJson } from './binary-vs-json';
 import { adaptiveBatch } from './adaptive-batch';
-import { heapGrowth } from './heap-growth';
 import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
 import { jsonDecode } from './json-decode';
 import { largeBody } from './large-body';
 import { lowLoadLatency } from './low-load-latency';
 import { streams } from './streams';
+import { v8Gc } from './v8-gc';
 
 export const SCENARIOS: readonly Scenario[] = [
   engineLimit,
@@ -30,7 +30,7 @@ export const SCENARIOS: readonly Scenario[] = [
   grpc,
   streams,
   largeBody,
-  heapGrowth,
+  v8Gc,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -7,7 +7,7 @@
  *                    [--keep-alive-timeout S] [--max-connections N] [--no-strict-readiness] [--exit-on-error]
  *                    [--model-control-mode none|explicit|poll] [--load-model NAME]... [--repository-poll-secs S]
  *                    [--model-name NAME]   (model control and layouts: see src/graph/repository/model-registry.ts)
- *                    [--heap-growing-percent N]   (V8's heap growth: see ./heap-growth.ts)
+ *                    [--heap-growing-percent N] [--memory-reducer]   (V8's garbage collector: see ./v8-gc.ts)
  *   graphserve serve GRAPH.yaml [--module FILE] [...]   (a graph spec, JSON or YAML: see src/cli/spec-server.ts)
  *                    [--function NAME] [--source URL]   (one function's part of a multi-function graph, fed by its
  *                    stream queue; a stream of request bodies: see src/cli/stream-triggers.ts)
@@ -36,6 +36,7 @@ import { SERVER_VERSION } from '../version';
 import { buildRepositoryServer, disposeModels, REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import {
   EXIT_ON_ERROR_ENV,
+  MEMORY_REDUCER_ENV,
   STRICT_READINESS_ENV,
   accessLogTarget,
   addServeOptions,
@@ -48,7 +49,7 @@ import {
 } from './serve-options';
 import { withGrpc } from './grpc-server';
 import { applySettingsFile } from './config-file';
-import { applyHeapGrowingPercent } from './heap-growth';
+import { applyV8GcOptions, kDefaultV8GcOptions } from './v8-gc';
 import { checkPortFree } from './port-check';
 import { stopOnSignals } from './shutdown';
 import { buildSpecServer } from './spec-server';
@@ -71,7 +72,10 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   // One model's stray rejection or timer throw is logged and counted, never the end of the others.
   guardProcess(lines);
   logProcessWarnings(log);
-  const v8Flag = applyHeapGrowingPercent(flags.heapGrowingPercent);
+  const v8Flags = applyV8GcOptions({
+    heapGrowingPercent: flags.heapGrowingPercent,
+    memoryReducer: flagOrEnv(flags.memoryReducer, MEMORY_REDUCER_ENV, kDefaultV8GcOptions.memoryReducer),
+  });
   await checkPortFree(flags.host, flags.port);
   if (flags.grpcPort >= 0) await checkPortFree(flags.host, flags.grpcPort, 'gRPC port');
   const graph = graphServerOptionsOf(flags);
@@ -104,7 +108,7 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   const running = await serve(graphServer, { ...httpOptionsOf(flags), loggerInstance: log, accessLog });
   const servers = await withGrpc(running, graphServer, grpcOptionsOf(flags));
   stopOnSignals(servers, () => (specFile ? graphServer.close() : disposeModels(graphServer)), lines);
-  log.info({ version: SERVER_VERSION, v8Flags: v8Flag ?? null }, `listening on ${running.address}`);
+  log.info({ version: SERVER_VERSION, v8Flags: v8Flags.join(' ') || null }, `listening on ${running.address}`);
   if (servers.grpc) log.info({ grpcAddress: servers.grpc.address }, `gRPC listening on ${servers.grpc.address}`);
 }
 

@@ -9,7 +9,7 @@ import { REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
 import { kDefaultGrpcOptions, type GrpcOptions } from '../server/grpc/grpc';
 import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
-import { MAX_HEAP_GROWING_PERCENT, kDefaultHeapGrowingPercent } from './heap-growth';
+import { MAX_HEAP_GROWING_PERCENT, kDefaultV8GcOptions } from './v8-gc';
 import {
   kDefaultLogOptions,
   kDefaultRequestIdScope,
@@ -23,6 +23,7 @@ import {
 
 export const STRICT_READINESS_ENV = 'GRAPHSERVE_STRICT_READINESS';
 export const EXIT_ON_ERROR_ENV = 'GRAPHSERVE_EXIT_ON_ERROR';
+export const MEMORY_REDUCER_ENV = 'GRAPHSERVE_MEMORY_REDUCER';
 
 /** What commander parses for `serve` (camelCase flag names). */
 export interface ServeFlags {
@@ -56,8 +57,10 @@ export interface ServeFlags {
   /** true (stdout), or a file to append to; undefined = no access log (see accessLogTarget()). */
   accessLog?: string | boolean;
   corsOrigin?: string;
-  /** V8's old-generation growing percent (./heap-growth.ts); 0 = V8's own heuristic. */
+  /** V8's old-generation growing percent (./v8-gc.ts); 0 = V8's own heuristic. */
   heapGrowingPercent: number;
+  /** Whether V8's memory reducer runs (./v8-gc.ts); undefined = its environment variable, else off. */
+  memoryReducer?: boolean;
   config?: string;
 }
 
@@ -252,8 +255,12 @@ export function addServeOptions(command: Command): Command {
         'HEAP_GROWING_PERCENT',
       )
         .argParser(integer('heap growing percent', 0, MAX_HEAP_GROWING_PERCENT))
-        .default(kDefaultHeapGrowingPercent),
-    );
+        .default(kDefaultV8GcOptions.heapGrowingPercent),
+    )
+    .addOption(
+      new Option('--memory-reducer', `V8's memory reducer: full GCs when the load drops (env ${MEMORY_REDUCER_ENV})`),
+    )
+    .addOption(new Option('--no-memory-reducer', "no V8 memory reducer (default; see --heap-growing-percent's notes)"));
 }
 
 /** Where the access log goes: undefined (none), 'stdout', or a file path. */

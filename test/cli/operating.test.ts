@@ -154,15 +154,20 @@ describe('a settings file (--config)', () => {
   });
 });
 
-describe("V8's heap growth (--heap-growing-percent)", () => {
-  it('sets 300 by default and says so on the listening line; 0 leaves V8 its own; out of range exits 1', async () => {
+describe("V8's garbage collector (--heap-growing-percent, --memory-reducer)", () => {
+  it('sets 300% and no memory reducer by default, says so on the listening line; V8 its own on request', async () => {
     const args = ['--model-repository', repo.dir, '--module', repo.module];
     const byDefault = start(args);
     await listeningUrl(byDefault);
-    expect(byDefault.output.text).toMatch(/"v8Flags":"--heap-growing-percent=300".*"msg":"listening on http:/);
-    const off = start(args, { GRAPHSERVE_HEAP_GROWING_PERCENT: '0' });
-    await listeningUrl(off);
-    expect(off.output.text).toMatch(/"v8Flags":null.*"msg":"listening on http:/);
+    expect(byDefault.output.text).toMatch(
+      /"v8Flags":"--heap-growing-percent=300 --no-memory-reducer".*"msg":"listening on http:/,
+    );
+    const own = start([...args, '--memory-reducer'], { GRAPHSERVE_HEAP_GROWING_PERCENT: '0' });
+    await listeningUrl(own);
+    expect(own.output.text).toMatch(/"v8Flags":null.*"msg":"listening on http:/);
+    const fromEnv = start(args, { GRAPHSERVE_MEMORY_REDUCER: 'true' });
+    await listeningUrl(fromEnv);
+    expect(fromEnv.output.text).toMatch(/"v8Flags":"--heap-growing-percent=300".*"msg":"listening on http:/);
     const tooMuch = start([...args, '--heap-growing-percent', '1001']);
     expect(await tooMuch.exited).toBe(1);
     expect(tooMuch.output.text).toContain('heap growing percent must be an integer from 0 to 1000');
