@@ -112,6 +112,20 @@ export interface GraphserveModel {
   batching?: Record<string, unknown>;
 }
 
+/** Starts two children, one after the other; stops the first when the second fails to start. */
+export async function startBoth(
+  first: () => Promise<ChildServer>,
+  second: () => Promise<ChildServer>,
+): Promise<[ChildServer, ChildServer]> {
+  const a = await first();
+  try {
+    return [a, await second()];
+  } catch (err) {
+    await a.stop();
+    throw err;
+  }
+}
+
 /** Writes a one-model repository in a fresh temp folder; returns the folder. */
 export function writeRepository(model: GraphserveModel): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'graphserve-bench-'));

@@ -10,7 +10,7 @@
  * reported. Before timing, both children's outputs must match onnxruntime-node's within 1e-4.
  */
 import { settingsOf } from '../lib/compare';
-import { type ChildServer, startGraphserve } from '../lib/http-child';
+import { type ChildServer, startBoth, startGraphserve } from '../lib/http-child';
 import { measurePair, pairChart } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { IMAGE_SHAPE, elementsPerImage, imagePool } from '../lib/inputs';
@@ -37,11 +37,10 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
   const bodies = images.map((d) => binaryBody(spec, d));
   const model = { name: MODEL_NAME, modelPath: ctx.modelPath, maxBatchSize: 32, threads: THREADS };
-  const adaptive = await startGraphserve(model);
-  const fixed = await startGraphserve({ ...model, batching: { adaptiveBatchSize: false } }).catch(async (err) => {
-    await adaptive.stop();
-    throw err;
-  });
+  const [adaptive, fixed] = await startBoth(
+    () => startGraphserve(model),
+    () => startGraphserve({ ...model, batching: { adaptiveBatchSize: false } }),
+  );
   try {
     const want = await peerOutputs(ctx.modelPath, images.slice(0, VERIFY_IMAGES), IMAGE_SHAPE, THREADS);
     const verification = await verifyHttp(

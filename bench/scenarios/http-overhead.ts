@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import { settingsOf } from '../lib/compare';
-import { distRoot, startGraphserve, startPeer } from '../lib/http-child';
+import { distRoot, startBoth, startGraphserve, startPeer } from '../lib/http-child';
 import { measurePair, pairChart } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { imagePool } from '../lib/inputs';
@@ -39,11 +39,10 @@ async function verifyEcho(url: string, bodies: readonly HttpBody[]): Promise<voi
 async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const rows = imagePool(POOL, 3, 3);
   const bodies = rows.map((r) => jsonBody({ name: 'x', shape: [1, 3] }, r));
-  const graphserve = await startGraphserve({ name: MODEL_NAME, modelPath: modelPath(), maxBatchSize: 32, threads: 1 });
-  const echo = await startPeer({ name: 'echo', threads: 1, spinning: false }).catch(async (err: unknown) => {
-    await graphserve.stop();
-    throw err;
-  });
+  const [graphserve, echo] = await startBoth(
+    () => startGraphserve({ name: MODEL_NAME, modelPath: modelPath(), maxBatchSize: 32, threads: 1 }),
+    () => startPeer({ name: 'echo', threads: 1, spinning: false }),
+  );
   try {
     const verification = await verifyHttp(rows, [
       { label: 'graphserve', url: graphserve.url + INFER_PATH, bodies, concurrent: true },

@@ -14,7 +14,7 @@
  * outputs must match onnxruntime-node's within 1e-4.
  */
 import { settingsOf } from '../lib/compare';
-import { type ChildServer, startGraphserve } from '../lib/http-child';
+import { type ChildServer, startBoth, startGraphserve } from '../lib/http-child';
 import { type HttpPhase, type HttpTarget, alternateHttp, measureHttp } from '../lib/http-load';
 import { pairChart, pairResult } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
@@ -59,11 +59,10 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const binary = images.map((d) => binaryBody(spec, d));
   const json = images.map((d) => jsonBody(spec, d));
   const model = { name: MODEL_NAME, modelPath: ctx.modelPath, maxBatchSize: 32, threads: THREADS };
-  const tuned = await startGraphserve(model);
-  const heuristic = await startGraphserve(model, V8_SETTINGS).catch(async (err) => {
-    await tuned.stop();
-    throw err;
-  });
+  const [tuned, heuristic] = await startBoth(
+    () => startGraphserve(model),
+    () => startGraphserve(model, V8_SETTINGS),
+  );
   try {
     const want = await peerOutputs(ctx.modelPath, images.slice(0, VERIFY_IMAGES), IMAGE_SHAPE, THREADS);
     const verification = await verifyHttp(
