@@ -183,3 +183,10 @@ export function startPeer(options: PeerServerOptions): Promise<ChildServer> {
   const label = options.modelPath === undefined ? 'fastify echo' : `peer (spinning ${options.spinning ? 'on' : 'off'})`;
   return startChild({ label, args, nodeFlags: benchNodeFlags() });
 }
+
+/** A bare Node server of `protocol` (bench/peer/transport-floor.ts): what a call costs Node's HTTP stack alone. */
+export function startTransportFloor(protocol: 'http1' | 'h2'): Promise<ChildServer> {
+  const script = path.join(distRoot(), 'bench', 'peer', 'transport-floor.js');
+  const label = protocol === 'h2' ? 'bare node:http2' : 'bare node:http';
+  return startChild({ label, args: [script, '--protocol', protocol], nodeFlags: benchNodeFlags() });
+}

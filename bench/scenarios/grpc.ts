@@ -10,6 +10,11 @@
  *
  * HTTP and gRPC alternate `reps` times; ratio = median gRPC req/s ÷ median HTTP binary req/s (target ≥ 1).
  * Before timing, outputs over both transports must match onnxruntime-node's within 1e-4.
+ *
+ * The transport floor, measured after: the same calls (same clients, bodies and frames) to bare node:http and
+ * node:http2 servers that read each body and answer 16 bytes (bench/peer/transport-floor.ts), alternating
+ * `reps` times: floor ratio = bare node:http2 req/s ÷ bare node:http req/s, what Node's own HTTP/2 allows
+ * before any gRPC library or model, and each floor's server CPU per call.
  */
 import { settingsOf } from '../lib/compare';
 import { httpCall, httpPool, measureLoop } from '../lib/closed-loop';
@@ -24,10 +29,11 @@ import {
   h2Sessions,
   startGraphserveGrpc,
 } from '../lib/grpc-load';
-import { alternateHttp, type HttpPhase } from '../lib/http-load';
+import { startBoth, startTransportFloor } from '../lib/http-child';
+import { alternateHttp, type HttpPhase, type HttpSummary } from '../lib/http-load';
 import { pairChart, pairResult } from '../lib/http-pair';
 import { IMAGE_SHAPE, elementsPerImage, imagePool, maxAbsDiff } from '../lib/inputs';
-import { binaryBody, postInfer } from '../lib/oip-bodies';
+import { type HttpBody, binaryBody, postInfer } from '../lib/oip-bodies';
 import { peerOutputs } from '../lib/peer';
 import { round } from '../lib/stats';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/types';
@@ -62,8 +68,49 @@ async function verify(ctx: BenchContext, server: GrpcServer, images: Float32Arra
   }
 }
 
-/** The scenario's result from both sides' repetitions. */
-function resultOf(ctx: BenchContext, h: HttpPhase[], g: HttpPhase[], verification: object): ScenarioResult {
+/** Server CPU per answer, ms: less moved by other work on a shared machine than req/s. */
+function cpuMsPerRequest(s: HttpSummary): number {
+  return round((s.serverCores / s.rate) * 1000, 3);
+}
+
+/** The transport floor (see the module comment): bare node:http against bare node:http2, same calls. */
+async function measureFloor(ctx: BenchContext, http: readonly HttpBody[], frames: readonly Buffer[]) {
+  const c = ctx.concurrency;
+  const [http1, h2] = await startBoth(
+    () => startTransportFloor('http1'),
+    () => startTransportFloor('h2'),
+  );
+  const sessions = h2Sessions(new URL(h2.url).host, c);
+  const pool = httpPool(http1.url, c);
+  try {
+    const [h, g] = (await alternateHttp(ctx, [
+      { label: http1.label, measure: () => measureLoop(ctx, http1, httpCall(pool, INFER_PATH, http), c) },
+      { label: h2.label, measure: () => measureLoop(ctx, h2, h2GrpcCall(sessions, frames), c) },
+    ])) as [HttpPhase[], HttpPhase[]];
+    const r = pairResult(http1.label, h, h2.label, g, c);
+    return {
+      ratio: r.rateRatio,
+      http1: r.baseline,
+      h2: r.ours,
+      serverCpuMsPerRequest: { http1: cpuMsPerRequest(r.baseline), h2: cpuMsPerRequest(r.ours) },
+    };
+  } finally {
+    sessions.forEach((session) => session.close());
+    await pool.close();
+    await Promise.all([http1.stop(), h2.stop()]);
+  }
+}
+
+type Floor = Awaited<ReturnType<typeof measureFloor>>;
+
+/** The scenario's result from both sides' repetitions and the floor. */
+function resultOf(
+  ctx: BenchContext,
+  h: HttpPhase[],
+  g: HttpPhase[],
+  floor: Floor,
+  verification: object,
+): ScenarioResult {
   const r = pairResult('HTTP binary', h, 'gRPC raw', g, ctx.concurrency);
   const { baseline: hs, ours: gs } = r;
   return {
@@ -74,16 +121,15 @@ function resultOf(ctx: BenchContext, h: HttpPhase[], g: HttpPhase[], verificatio
     summary:
       `PP-OCR cls, c=${ctx.concurrency}: ` +
       `gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) ` +
-      `vs HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms)`,
+      `vs HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms); ` +
+      `transport floor: bare node:http2 ${floor.h2.rate.toFixed(0)} vs bare node:http ${floor.http1.rate.toFixed(0)} ` +
+      `req/s (${floor.ratio})`,
     figures: {
       grpc: gs,
       http: hs,
       pairedRatios: r.pairedRatios,
-      // server CPU per answer, ms: less moved by other work on a shared machine than req/s
-      serverCpuMsPerRequest: {
-        grpc: round((gs.serverCores / gs.rate) * 1000, 3),
-        http: round((hs.serverCores / hs.rate) * 1000, 3),
-      },
+      serverCpuMsPerRequest: { grpc: cpuMsPerRequest(gs), http: cpuMsPerRequest(hs) },
+      floor,
       p50Ratio: r.p50Ratio,
       p99Ratio: r.p99Ratio,
       verification,
@@ -98,11 +144,8 @@ function resultOf(ctx: BenchContext, h: HttpPhase[], g: HttpPhase[], verificatio
   };
 }
 
-async function run(ctx: BenchContext): Promise<ScenarioResult> {
-  const images = imagePool(POOL_IMAGES, elementsPerImage());
-  const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
-  const http = images.map((d) => binaryBody(spec, d, true));
-  const grpc = images.map((d) => grpcRequest(MODEL_NAME, spec, d));
+/** Both transports of one graphserve child, alternating, after the check of their outputs. */
+async function measureServer(ctx: BenchContext, images: Float32Array[], http: HttpBody[], grpc: Buffer[]) {
   const model = { name: MODEL_NAME, modelPath: ctx.modelPath, maxBatchSize: 32, threads: ctx.threads };
   const server = await startGraphserveGrpc(model);
   const c = ctx.concurrency;
@@ -116,12 +159,23 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
       { label: 'HTTP binary', measure: () => measureLoop(ctx, server, httpCall(pool, INFER_PATH, http), c) },
       { label: 'gRPC raw', measure: () => measureLoop(ctx, server, h2GrpcCall(sessions, frames), c) },
     ])) as [HttpPhase[], HttpPhase[]];
-    return resultOf(ctx, h, g, verification);
+    return { h, g, verification };
   } finally {
     sessions.forEach((session) => session.close());
     await pool.close();
     await server.stop();
   }
+}
+
+async function run(ctx: BenchContext): Promise<ScenarioResult> {
+  const images = imagePool(POOL_IMAGES, elementsPerImage());
+  const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
+  const http = images.map((d) => binaryBody(spec, d, true));
+  const grpc = images.map((d) => grpcRequest(MODEL_NAME, spec, d));
+  const { h, g, verification } = await measureServer(ctx, images, http, grpc);
+  ctx.log('  transport floor: bare node:http and node:http2 servers, the same calls');
+  const floor = await measureFloor(ctx, http, grpc.map(grpcFrame));
+  return resultOf(ctx, h, g, floor, verification);
 }
 
 export const grpc: Scenario = {
