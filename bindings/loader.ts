@@ -70,20 +70,26 @@ export interface Addon {
     rowsPerRequest: number,
   ): number[];
   /**
-   * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened (and rounded to
-   * FP32 in `values32`), with the length of the arrays at each depth in `dims`; null when it is not strictly
-   * an array of numbers, regularly nested (native/json_numbers.h).
+   * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened, with the length
+   * of the arrays at each depth in `dims`; null when it is not strictly an array of numbers, regularly nested
+   * (native/json_numbers.h). `bits` 64: the doubles in `values`; 32: the same rounded to FP32 (as Math.fround
+   * does) in `values32`, with no doubles kept. Throws RangeError for other `bits`.
    */
-  parseJsonNumbers(
-    text: Uint8Array,
-    start: number,
-  ): { values: Float64Array; values32: Float32Array; dims: number[]; end: number } | null;
+  parseJsonNumbers(text: Uint8Array, start: number, bits: 32 | 64): JsonNumbers | null;
   /**
    * Every `"data": [numbers]` array of the text, read on the libuv thread pool (each as parseJsonNumbers
    * reads it, with the bytes [start, end) it spans); null when one is not strictly an array of numbers
    * (native/json_arrays_async.h). The text's bytes must not change until the promise settles.
    */
   extractJsonNumberArrays(text: Uint8Array): Promise<JsonNumberArray[] | null>;
+}
+
+/** One array read by parseJsonNumbers: `values` for 64 bits, `values32` for 32. */
+export interface JsonNumbers {
+  values?: Float64Array;
+  values32?: Float32Array;
+  dims: number[];
+  end: number;
 }
 
 /** One array found by extractJsonNumberArrays. */

@@ -40,33 +40,41 @@ Napi::Value SetExternalBuffersAllowed(const Napi::CallbackInfo& info) {
 
 // parseJsonNumbers(text: Uint8Array, start): {values: Float64Array, values32: Float32Array, dims: number[],
 // end} | null (see json_numbers.h).
-Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Uint8Array text = info[0].As<Napi::Uint8Array>();
-  const size_t start = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
-  if (start >= text.ByteLength() || text.Data()[start] != '[') return env.Null();
-  std::vector<double> values;
+// The numbers of one array read by ParseJsonNumbers into `T`, with its nesting and end, as the JS object
+// {<key>: <TypedArray over the vector's memory>, dims, end}; null when it is not an array of numbers.
+template <typename T, typename TypedArray>
+Napi::Value ReadJsonNumbers(Napi::Env env, Napi::Uint8Array text, size_t start, const char* key) {
+  std::vector<T> values;
   // Room for the numbers of a typical tensor text (6 bytes a number: "-0.366,") up to kMaxReservedNumbers, so
-  // that the vector is not reallocated while reading; its memory then becomes the Float64Array's
+  // that the vector is not reallocated while reading; its memory then becomes the typed array's
   // (OwnedBuffer).
   values.reserve(std::min((text.ByteLength() - start) / 6, kMaxReservedNumbers));
   std::vector<int64_t> dims;
   size_t end = 0;
   if (!ParseJsonNumbers(text.Data(), text.ByteLength(), start, &values, &dims, &end)) return env.Null();
   const size_t count = values.size();
-  // FP32 too, the usual datatype: rounding here costs a fraction of a JS Float32Array conversion.
-  std::vector<float> floats(values.begin(), values.end());
-  Napi::Float64Array array = Napi::Float64Array::New(env, count, OwnedBuffer(env, &values), 0);
-  Napi::Float32Array array32 = Napi::Float32Array::New(env, count, OwnedBuffer(env, &floats), 0);
-  Napi::Array js_dims = Napi::Array::New(env, dims.size());
-  for (size_t i = 0; i < dims.size(); ++i)
-    js_dims.Set(i, Napi::Number::New(env, static_cast<double>(dims[i])));
   Napi::Object out = Napi::Object::New(env);
-  out.Set("values", array);
-  out.Set("values32", array32);
-  out.Set("dims", js_dims);
+  out.Set(key, TypedArray::New(env, count, OwnedBuffer(env, &values), 0));
+  out.Set("dims", ShapeToJs(env, dims));
   out.Set("end", Napi::Number::New(env, static_cast<double>(end)));
   return out;
+}
+
+// parseJsonNumbers(text, start, bits): the array at text[start] as {values32: Float32Array} (bits 32, the
+// usual FP32 tensor: no doubles kept) or {values: Float64Array} (bits 64), with dims and end; null when it is
+// not an array of numbers.
+Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array text = info[0].As<Napi::Uint8Array>();
+  const size_t start = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+  const int64_t bits = info[2].As<Napi::Number>().Int64Value();
+  if (bits != 32 && bits != 64) {
+    Napi::RangeError::New(env, "parseJsonNumbers: bits must be 32 or 64").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (start >= text.ByteLength() || text.Data()[start] != '[') return env.Null();
+  if (bits == 32) return ReadJsonNumbers<float, Napi::Float32Array>(env, text, start, "values32");
+  return ReadJsonNumbers<double, Napi::Float64Array>(env, text, start, "values");
 }
 
 // traceBatchTuner(maxBatchSize, microsPerRow: number[], queued: number[], rowsPerRequest): number[] — the

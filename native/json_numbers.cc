@@ -170,7 +170,8 @@ class Nesting {
 
 }  // namespace
 
-bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vector<double>* values,
+template <typename T>
+bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vector<T>* values,
                       std::vector<int64_t>* dims, size_t* end) {
   const uint8_t* p = text + start;
   const uint8_t* const limit = text + length;
@@ -207,7 +208,8 @@ bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vec
       const size_t n = ReadNumber(p, limit, &value);
       if (n == 0) return false;
       if (!nesting.Number()) return false;
-      values->push_back(value);
+      values->push_back(
+          static_cast<T>(value));  // to FP32: rounded once from the nearest double, as Math.fround
       expect_value = false;
       after_open = false;
       p += n;
@@ -215,5 +217,10 @@ bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vec
   }
   return false;
 }
+
+template bool ParseJsonNumbers<double>(const uint8_t*, size_t, size_t, std::vector<double>*,
+                                       std::vector<int64_t>*, size_t*);
+template bool ParseJsonNumbers<float>(const uint8_t*, size_t, size_t, std::vector<float>*,
+                                      std::vector<int64_t>*, size_t*);
 
 }  // namespace graphserve

@@ -1,7 +1,7 @@
 /**
  * A fast path for large OIP JSON requests. Building tens of thousands of JS numbers with JSON.parse
  * and then copying them into a TypedArray dominates the JS thread for image-sized tensors; here each
- * `"data": [numbers]` array is read by the addon straight into a Float64Array (std::from_chars), and
+ * `"data": [numbers]` array is read by the addon straight into a typed array (FP32 data into a Float32Array), and
  * only the small rest of the body goes through JSON.parse.
  *
  * The result is used only when every extracted array turns out to be `inputs[i].data` of an FP32 or
@@ -19,6 +19,8 @@ import { parseJson } from './json-text';
 export const FAST_JSON_MIN_BYTES = 16 * 1024;
 
 const KEY = Buffer.from('"data"');
+const DATATYPE_KEY = Buffer.from('"datatype"');
+const FP64_VALUE = Buffer.from('"FP64"');
 const PLACEHOLDER = '\u0000graphserve:';
 
 type NumberParser = Addon['parseJsonNumbers'];
@@ -41,15 +43,35 @@ function skipSpace(buf: Buffer, i: number): number {
   return i;
 }
 
-/** One `"data": [numbers]` array read by the addon: the bytes [start, end) it spans, its numbers and nesting. */
+/**
+ * One `"data": [numbers]` array read by the addon: the bytes [start, end) it spans, its numbers and nesting.
+ * The numbers are in `values` (doubles), `values32` (rounded to FP32 by the reader: no conversion on the
+ * event loop) or both; restore() reads the array again when the datatype needs doubles it does not have.
+ */
 export interface FoundArray {
-  values: Float64Array;
+  values?: Float64Array;
+  values32?: Float32Array;
   /** Length of the arrays at each depth: [n] for flat data, the shape for nested data. */
   dims: number[];
   start: number;
   end: number;
-  /** `values` rounded to FP32 by the reader (the usual datatype: no conversion on the event loop). */
-  values32: Float32Array;
+}
+
+/**
+ * The width to read the array of the `"data"` key at `keyPos` in: 64 when its object names "FP64" as its
+ * datatype before the key, 32 otherwise (FP32, the usual datatype: the reader then keeps no doubles, a third
+ * of the memory). Only a guess: a datatype written after the data, or one the guess got wrong, costs a
+ * conversion or a second read in restore(), never a wrong value.
+ */
+function bitsFor(buf: Buffer, keyPos: number): 32 | 64 {
+  const open = buf.lastIndexOf(0x7b /* { */, keyPos);
+  if (open === -1) return 32;
+  const at = buf.subarray(open, keyPos).indexOf(DATATYPE_KEY);
+  if (at === -1) return 32;
+  let i = skipSpace(buf, open + at + DATATYPE_KEY.length);
+  if (buf[i] !== 0x3a /* : */) return 32;
+  i = skipSpace(buf, i + 1);
+  return buf.subarray(i, i + FP64_VALUE.length).equals(FP64_VALUE) ? 64 : 32;
 }
 
 /** Finds every `"data": [numbers]` array; undefined when a "data" array is not all numbers. */
@@ -61,9 +83,9 @@ function extract(buf: Buffer, parse: NumberParser): FoundArray[] | undefined {
     if (buf[i] === 0x3a /* : */) {
       i = skipSpace(buf, i + 1);
       if (buf[i] === 0x5b /* [ */) {
-        const found = parse(buf, i);
+        const found = parse(buf, i, bitsFor(buf, pos));
         if (found === null) return undefined;
-        arrays.push({ start: i, end: found.end, values: found.values, values32: found.values32, dims: found.dims });
+        arrays.push({ ...found, start: i });
         i = found.end;
       }
     }
@@ -90,11 +112,18 @@ function nestedAsShape(dims: readonly number[], shape: unknown): boolean {
   return Array.isArray(shape) && shape.length === dims.length && dims.every((d, i) => d === shape[i]);
 }
 
+/** The array's numbers as `datatype`'s data (FP32 or FP64); undefined for another datatype. */
+function dataOf(datatype: unknown, found: FoundArray, buf: Buffer): Float32Array | Float64Array | undefined {
+  if (datatype === 'FP32') return found.values32 ?? Float32Array.from(found.values!); // rounds as Math.fround
+  if (datatype !== 'FP64') return undefined;
+  return found.values ?? numberParser()?.(buf, found.start, 64)?.values; // read as FP32: read again
+}
+
 /**
  * Puts each array back as typed data; false when a placeholder is anywhere but an FP32/FP64 input's data,
  * or data is nested otherwise than its input's shape (the usual path then says what is wrong).
  */
-function restore(body: unknown, arrays: readonly FoundArray[]): boolean {
+function restore(body: unknown, arrays: readonly FoundArray[], buf: Buffer): boolean {
   const inputs = (body as { inputs?: unknown } | null)?.inputs;
   if (!Array.isArray(inputs)) return false;
   let restored = 0;
@@ -103,9 +132,9 @@ function restore(body: unknown, arrays: readonly FoundArray[]): boolean {
     if (typeof data !== 'string' || !data.startsWith(PLACEHOLDER)) continue;
     const found = arrays[Number(data.slice(PLACEHOLDER.length))];
     if (found === undefined || !nestedAsShape(found.dims, input['shape'])) return false;
-    if (input['datatype'] === 'FP64') input['data'] = found.values;
-    else if (input['datatype'] === 'FP32') input['data'] = found.values32;
-    else return false;
+    const typed = dataOf(input['datatype'], found, buf);
+    if (typed === undefined) return false;
+    input['data'] = typed;
     restored++;
   }
   return restored === arrays.length;
@@ -123,7 +152,7 @@ export function assembleInferJson(buf: Buffer, arrays: readonly FoundArray[]): u
   } catch {
     return undefined;
   }
-  return restore(body, arrays) ? body : undefined;
+  return restore(body, arrays, buf) ? body : undefined;
 }
 
 /** The decoded body via the fast path, or undefined to parse it the usual way. */

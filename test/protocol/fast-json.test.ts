@@ -54,6 +54,21 @@ describe.each(BODY_DECODERS)('the fast path for large OIP JSON bodies, $label', 
     expect(decodeInferRequest(decoded)).toEqual(slow(buf));
   });
 
+  it('reads the data right whichever of its keys comes first', async () => {
+    // b's "datatype" comes after its data; c's object names FP64 before its data and FP32 after (JSON.parse
+    // keeps the last): the reader's guesses of their widths (FP32 for b, FP64 for c) are both wrong.
+    const json = (v: number[]) => JSON.stringify(v);
+    const buf = Buffer.from(
+      `{"inputs": [{"name": "b", "shape": [${N}], "data": ${json(values(N, 5))}, "datatype": "FP64"},` +
+        ` {"name": "c", "datatype": "FP64", "shape": [${N}], "data": ${json(values(N, 7))}, "datatype": "FP32"}]}`,
+    );
+    const decoded = (await d.decode(buf)) as { inputs: Array<{ data: unknown }> };
+    expect(Object.prototype.toString.call(decoded.inputs[0]!.data)).toBe('[object Float64Array]');
+    expect(Object.prototype.toString.call(decoded.inputs[1]!.data)).toBe('[object Float32Array]');
+    expect(decodeInferRequest(decoded)).toEqual(slow(buf));
+    expect(Array.from(decoded.inputs[0]!.data as Float64Array)).toEqual(values(N, 5));
+  });
+
   it('reads every JSON number form exactly as JSON.parse does', async () => {
     const text = `[-0, 0.5, 1e-7, -2.5E+3, 123456789.123456789, 1.7976931348623157e308, 5e-324, ${values(N).join(' ,\n ')}]`;
     const buf = Buffer.from(
@@ -181,28 +196,36 @@ function numberLiterals(count: number): string[] {
 
 describe('the addon number reader', () => {
   const { parseJsonNumbers } = loadAddon();
-  const read = (s: string) => parseJsonNumbers(Buffer.from(s), 0);
+  const read = (s: string) => parseJsonNumbers(Buffer.from(s), 0, 64);
 
   it('reads numbers of every length, sign and exponent to the same doubles as JSON.parse', () => {
     const literals = numberLiterals(20_000);
     for (const text of [`[${literals.join(',')}]`, `[ ${literals.join(' , ')} ]`]) {
       const want = JSON.parse(text) as number[];
       const r = read(text)!;
-      const got = Array.from(r.values);
+      expect(r.values32).toBeUndefined();
+      const got = Array.from(r.values!);
       const wrong = got.flatMap((v, i) => (Object.is(v, want[i]) ? [] : [`${literals[i]} read as ${v}`]));
       expect(wrong).toEqual([]);
       expect(got).toHaveLength(literals.length);
+      const r32 = parseJsonNumbers(Buffer.from(text), 0, 32)!;
+      expect(r32.values).toBeUndefined();
       const want32 = Float32Array.from(want);
-      expect(r.values32.every((v, i) => Object.is(v, want32[i]))).toBe(true);
+      expect(r32.values32).toHaveLength(literals.length);
+      expect(r32.values32!.every((v, i) => Object.is(v, want32[i]))).toBe(true);
     }
     for (const literal of literals.slice(0, 200))
-      expect(Object.is(read(`[${literal}]`)!.values[0], JSON.parse(literal))).toBe(true);
+      expect(Object.is(read(`[${literal}]`)!.values![0], JSON.parse(literal))).toBe(true);
+  });
+
+  it('reads 32 or 64 bits, nothing else', () => {
+    expect(() => parseJsonNumbers(Buffer.from('[1]'), 0, 16 as 32)).toThrow('bits must be 32 or 64');
   });
 
   it('flattens nested arrays, reports their nesting and where the array ends', () => {
     const text = '[[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]] , [0]';
     const r = read(text);
-    expect(Array.from(r!.values)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(Array.from(r!.values!)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(r!.dims).toEqual([2, 3, 2]);
     expect(r!.end).toBe(text.indexOf(' ,'));
   });
