@@ -117,9 +117,10 @@ export class GraphServer {
    */
   run(event: Event): Promise<EventResponse> {
     const started = process.hrtime.bigint();
+    // The path, not the event: what observe keeps until the answer must not hold the raw body (see handle).
+    const routePath = event.headers[EVENT_PATH_HEADER] || event.path;
     const observe = (response: EventResponse): EventResponse => {
-      const path = event.headers[EVENT_PATH_HEADER] || event.path;
-      this.metrics.observe(path, response, Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.observe(routePath, response, Number(process.hrtime.bigint() - started) / 1e9);
       return response;
     };
     if (event.method === 'GET' && event.path === METRICS_PATH) return this.scrape().then(observe);
@@ -236,26 +237,50 @@ export class GraphServer {
     return { status: 204, headers: { allow: [...allowed, 'OPTIONS'].join(', ') }, body: undefined };
   }
 
-  private async handle(original: Event, cancellation: Cancellation, toEnd = false): Promise<EventResponse> {
+  /**
+   * The event's answer from the graph. Not async itself: once the body is decoded, nothing here holds the
+   * transport's event, so a raw JSON body becomes garbage while the request is still in flight (young: a
+   * body kept for the whole request outlives scavenges at high concurrency, and the external memory it
+   * promotes brings mark-compacts). Binary bodies stay alive anyway: their tensors are views of them.
+   */
+  private handle(original: Event, cancellation: Cancellation, toEnd = false): Promise<EventResponse> {
+    const where: Where = { path: original.path, id: original.id };
+    let event: Event;
     try {
-      const event = this.prepare(original, cancellation);
-      // A large JSON body decoded off the loop (an in-process caller's own body passes as it came).
-      if (event.body !== original.body && event.body instanceof Promise) event.body = await event.body;
+      event = this.prepare(original, cancellation);
+    } catch (err) {
+      return Promise.resolve(this.failed(err, cancellation, where));
+    }
+    // A large JSON body decoded off the loop (an in-process caller's own body passes as it came).
+    const decoding = event.body !== original.body && event.body instanceof Promise;
+    return this.answerPrepared(event, decoding, cancellation, toEnd, where);
+  }
+
+  private async answerPrepared(
+    event: Event,
+    decoding: boolean,
+    cancellation: Cancellation,
+    toEnd: boolean,
+    where: Where,
+  ): Promise<EventResponse> {
+    try {
+      if (decoding) event.body = await event.body;
       const picture = graphPicture(this.graph, event.method, event.path);
       if (picture !== undefined) return await picture;
       const graph = this.graph;
       return toResponse(await (toEnd && graph.runToEnd ? graph.runToEnd(event) : graph.doEvent(event)));
     } catch (err) {
-      const error = toGraphServeError(err);
-      if (error.status >= 500 && !cancellation.aborted) {
-        this.context.logger.error(error.message, {
-          code: error.code,
-          path: original.path,
-          [REQUEST_ID_KEY]: original.id,
-        });
-      }
-      return errorResponse(error);
+      return this.failed(err, cancellation, where);
     }
+  }
+
+  /** The answer for a failure of the event at `where`: 5xx are logged, unless the event was given up. */
+  private failed(err: unknown, cancellation: Cancellation, where: Where): EventResponse {
+    const error = toGraphServeError(err);
+    if (error.status >= 500 && !cancellation.aborted) {
+      this.context.logger.error(error.message, { code: error.code, path: where.path, [REQUEST_ID_KEY]: where.id });
+    }
+    return errorResponse(error);
   }
 
   /** The event the graph sees: the id/path override headers applied, the body decoded, its cancellation. */
@@ -271,6 +296,12 @@ export class GraphServer {
     const { method, contentType, trigger, key } = original;
     return { id, key, path, method, headers, body, contentType, cancellation, trigger };
   }
+}
+
+/** Where a failure happened, for its log line: the transport's path and request id. */
+interface Where {
+  path: string;
+  id: string;
 }
 
 /** What an EventCall reports to its GraphServer. */

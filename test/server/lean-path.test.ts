@@ -5,6 +5,8 @@
  * and that a client closing its connection gives the event up on it too.
  */
 import { connect } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Event, EventResponse } from '../../src/event';
@@ -15,6 +17,9 @@ import { silentLogger } from '../../src/step/context';
 import { serve, type EventRunner, type HttpOptions, type RunningServer } from '../../src/server/http/http';
 import { LeanPath } from '../../src/server/http/lean-path';
 import { portOf, request, type RawAnswer } from './http-support';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const IRIS = join(__dirname, '..', '..', 'examples', 'models', 'iris', 'model.onnx');
 
@@ -252,6 +257,34 @@ describe('the lean path answers as fastify does', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(leanRunner.events.length).toBe(before); // never reached GraphServer
     expect((await request(lean.url + '/object', { headers: ID })).status).toBe(200);
+  });
+
+  it('keeps no hold on a body it handed over while the answer is awaited', async () => {
+    // A runner that keeps only a weak reference to the body's memory (over 4 kB: its own ArrayBuffer, not
+    // Node's shared pool) and answers when told: what else holds it is the lean path's own doing.
+    let memory: WeakRef<ArrayBufferLike> | undefined;
+    let answer!: (response: EventResponse) => void;
+    const runner: EventRunner = {
+      run: (event) => {
+        memory = new WeakRef((event.body as Buffer).buffer);
+        return new Promise((resolve) => (answer = resolve));
+      },
+    };
+    const server = await serve(runner, { ...OPTIONS, bodyLimit: 64 * 1024 });
+    try {
+      const body = JSON.stringify({ pad: 'x'.repeat(20_000) });
+      const pending = request(server.url + '/object', { method: 'POST', headers: JSON_TYPE, body });
+      for (let i = 0; i < 100 && memory === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setImmediate(r));
+      gc();
+      await new Promise((r) => setImmediate(r));
+      const released = memory!.deref() === undefined;
+      answer({ status: 200, headers: {}, body: { ok: true } });
+      expect((await pending).status).toBe(200);
+      expect(released).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 
   it('is off with CORS or an access log: fastify answers every request', async () => {

@@ -68,10 +68,14 @@ export class LeanPath {
     const length = Number(req.headers['content-length']);
     const body = alignedBody(length, Number(req.headers[HEADER_LENGTH]));
     let received = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       received += chunk.copy(body, received);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      req.off('data', onData); // else the body lives as long as req does (res.req): the whole request
+      this.answer(req, res, id, body.subarray(0, received));
     });
-    req.once('end', () => this.answer(req, res, id, body.subarray(0, received)));
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, id: string, body: Buffer | undefined): void {
