@@ -152,14 +152,14 @@ export function sendResponse(reply: FastifyReply, answer: EventResponse): Fastif
 
 type Send = (reply: FastifyReply, res: EventResponse) => FastifyReply;
 
-/** Runs the request's event (runEvent) and sends its answer. */
-async function answer(
-  runner: EventRunner,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  send: Send,
-): Promise<FastifyReply> {
-  return send(reply, await runEvent(runner, toEvent(req.raw, req.id, req.body), reply.raw));
+/**
+ * Runs the request's event (runEvent) and sends its answer. The body moves from the request to the event, and
+ * nothing here waits holding either: a raw body is garbage once decoded (see GraphServer's handle).
+ */
+function answer(runner: EventRunner, req: FastifyRequest, reply: FastifyReply, send: Send): Promise<FastifyReply> {
+  const body = req.body;
+  req.body = undefined;
+  return runEvent(runner, toEvent(req.raw, req.id, body), reply.raw).then((response) => send(reply, response));
 }
 
 /**
