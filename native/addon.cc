@@ -38,8 +38,6 @@ Napi::Value SetExternalBuffersAllowed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// parseJsonNumbers(text: Uint8Array, start): {values: Float64Array, values32: Float32Array, dims: number[],
-// end} | null (see json_numbers.h).
 // The numbers of one array read by ParseJsonNumbers into `T`, with its nesting and end, as the JS object
 // {<key>: <TypedArray over the vector's memory>, dims, end}; null when it is not an array of numbers.
 template <typename T, typename TypedArray>

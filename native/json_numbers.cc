@@ -208,8 +208,8 @@ bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vec
       const size_t n = ReadNumber(p, limit, &value);
       if (n == 0) return false;
       if (!nesting.Number()) return false;
-      values->push_back(
-          static_cast<T>(value));  // to FP32: rounded once from the nearest double, as Math.fround
+      // To FP32: the nearest double rounded once more, as Math.fround rounds it.
+      values->push_back(static_cast<T>(value));
       expect_value = false;
       after_open = false;
       p += n;

@@ -13,9 +13,8 @@ namespace graphserve {
 constexpr size_t kMaxJsonNumbersDepth = 64;
 
 // `text[start]` must be '['. On success returns true, fills `values` with the numbers in order (nested
-// arrays flattened; for float, each the nearest double rounded to FP32, as Math.fround rounds it, with no
-// vector of doubles in between), `dims` with the length of the arrays at each depth (outermost first: [2, 3]
-// for
+// arrays flattened; as float, each the nearest double rounded to FP32 as Math.fround rounds it, with no
+// doubles kept), `dims` with the length of the arrays at each depth (outermost first: [2, 3] for
 // [[1,2,3],[4,5,6]]) and sets `*end` one past the matching ']'. Returns false on anything that is not a
 // well-formed, regularly nested array of numbers (a string, true, null, a missing comma, out-of-range
 // values, arrays of different lengths at one depth, numbers beside arrays, more than
