@@ -3,15 +3,9 @@
  * enough for what it holds to outlive scavenges, and a raw body kept for the whole request is external memory
  * promoted per request (mark-compacts several times a second with PP-OCR JSON at c=64).
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { HTTP_TRIGGER } from '../../src/event';
 import { V2ModelServer, newFunction, silentLogger } from '../../src';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+import { collectGarbage } from '../support/force-gc';
 
 describe('the raw body of an event', () => {
   it('is garbage once decoded, while its request is still in flight', async () => {
@@ -36,10 +30,9 @@ describe('the raw body of an event', () => {
       const event = { id: 'r1', path: '/v2/models/m/infer', method: 'POST', headers, body: raw, trigger: HTTP_TRIGGER };
       return { answer: server.run(event), weak: new WeakRef(raw) };
     })();
-    await nextTurn();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(predicted).toBe(true); // in flight: the model holds it
-    gc();
-    await nextTurn();
+    await collectGarbage();
     expect(weak.deref()).toBeUndefined();
     release();
     const response = await answer;

@@ -5,8 +5,6 @@
  * and that a client closing its connection gives the event up on it too.
  */
 import { connect } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Event, EventResponse } from '../../src/event';
@@ -16,10 +14,8 @@ import '../../src/model/onnx-model-server';
 import { silentLogger } from '../../src/step/context';
 import { serve, type EventRunner, type HttpOptions, type RunningServer } from '../../src/server/http/http';
 import { LeanPath } from '../../src/server/http/lean-path';
+import { collectGarbage } from '../support/force-gc';
 import { portOf, request, type RawAnswer } from './http-support';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const IRIS = join(__dirname, '..', '..', 'examples', 'models', 'iris', 'model.onnx');
 
@@ -296,9 +292,7 @@ describe('a body handed over to GraphServer', () => {
       const body = JSON.stringify({ pad: 'x'.repeat(20_000) });
       const pending = request(server.url + '/object', { method: 'POST', headers: JSON_TYPE, body });
       for (let i = 0; i < 100 && memory === undefined; i++) await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setImmediate(r));
-      gc();
-      await new Promise((r) => setImmediate(r));
+      await collectGarbage();
       const released = memory!.deref() === undefined;
       answer({ status: 200, headers: {}, body: { ok: true } });
       expect((await pending).status).toBe(200);
