@@ -73,9 +73,10 @@ export interface Addon {
    * Reads the JSON array of numbers starting at text[start] ('['), nested arrays flattened, with the length
    * of the arrays at each depth in `dims`; null when it is not strictly an array of numbers, regularly nested
    * (native/json_numbers.h). `bits` 64: the doubles in `values`; 32: the same rounded to FP32 (as Math.fround
-   * does) in `values32`, with no doubles kept. Throws RangeError for other `bits`.
+   * does) in `values32`, with no doubles kept; omitted: 64 when the object before the array names "FP64" as its
+   * datatype, else 32. Throws RangeError for other `bits`.
    */
-  parseJsonNumbers(text: Uint8Array, start: number, bits: 32 | 64): JsonNumbers | null;
+  parseJsonNumbers(text: Uint8Array, start: number, bits?: 32 | 64): JsonNumbers | null;
   /**
    * Every `"data": [numbers]` array of the text, read on the libuv thread pool (each as parseJsonNumbers
    * reads it, with the bytes [start, end) it spans); null when one is not strictly an array of numbers
@@ -92,14 +93,9 @@ export interface JsonNumbers {
   end: number;
 }
 
-/** One array found by extractJsonNumberArrays. */
-export interface JsonNumberArray {
+/** One array found by extractJsonNumberArrays: its numbers as parseJsonNumbers without `bits` gives them. */
+export interface JsonNumberArray extends JsonNumbers {
   start: number;
-  end: number;
-  values: Float64Array;
-  /** The same numbers rounded to FP32 (as Math.fround does), converted off the event loop too. */
-  values32: Float32Array;
-  dims: number[];
 }
 
 interface RawAddon {

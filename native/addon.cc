@@ -58,19 +58,20 @@ Napi::Value ReadJsonNumbers(Napi::Env env, Napi::Uint8Array text, size_t start, 
   return out;
 }
 
-// parseJsonNumbers(text, start, bits): the array at text[start] as {values32: Float32Array} (bits 32, the
+// parseJsonNumbers(text, start, bits?): the array at text[start] as {values32: Float32Array} (bits 32, the
 // usual FP32 tensor: no doubles kept) or {values: Float64Array} (bits 64), with dims and end; null when it is
-// not an array of numbers.
+// not an array of numbers. Without `bits`, GuessJsonNumberBits chooses.
 Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint8Array text = info[0].As<Napi::Uint8Array>();
   const size_t start = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
-  const int64_t bits = info[2].As<Napi::Number>().Int64Value();
+  if (start >= text.ByteLength() || text.Data()[start] != '[') return env.Null();
+  const int64_t bits = info.Length() < 3 || info[2].IsUndefined() ? GuessJsonNumberBits(text.Data(), start)
+                                                                  : info[2].As<Napi::Number>().Int64Value();
   if (bits != 32 && bits != 64) {
     Napi::RangeError::New(env, "parseJsonNumbers: bits must be 32 or 64").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  if (start >= text.ByteLength() || text.Data()[start] != '[') return env.Null();
   if (bits == 32) return ReadJsonNumbers<float, Napi::Float32Array>(env, text, start, "values32");
   return ReadJsonNumbers<double, Napi::Float64Array>(env, text, start, "values");
 }

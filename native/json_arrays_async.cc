@@ -37,18 +37,7 @@ class ExtractWorker : public Napi::AsyncWorker {
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
-  // Reads the arrays, and each one's values as FP32 too (the usual datatype), so that the JS thread
-  // converts nothing.
-  void Execute() override {
-    ok_ = ExtractJsonNumberArrays(data_, length_, &arrays_);
-    if (!ok_) return;
-    floats_.resize(arrays_.size());
-    for (size_t i = 0; i < arrays_.size(); ++i) {
-      const std::vector<double>& values = arrays_[i].values;
-      floats_[i].resize(values.size());
-      for (size_t j = 0; j < values.size(); ++j) floats_[i][j] = static_cast<float>(values[j]);
-    }
-  }
+  void Execute() override { ok_ = ExtractJsonNumberArrays(data_, length_, &arrays_); }
 
   void OnOK() override {
     Napi::Env env = Env();
@@ -58,7 +47,7 @@ class ExtractWorker : public Napi::AsyncWorker {
       return;
     }
     Napi::Array out = Napi::Array::New(env, arrays_.size());
-    for (size_t i = 0; i < arrays_.size(); ++i) out.Set(i, ToJs(env, &arrays_[i], &floats_[i]));
+    for (size_t i = 0; i < arrays_.size(); ++i) out.Set(i, ToJs(env, &arrays_[i]));
     deferred_.Resolve(out);
   }
 
@@ -68,19 +57,18 @@ class ExtractWorker : public Napi::AsyncWorker {
   }
 
  private:
-  static Napi::Object ToJs(Napi::Env env, JsonNumberArray* found, std::vector<float>* floats) {
-    const size_t count = found->values.size();
-    Napi::Float64Array values =
-        Napi::Float64Array::New(env, count, OwnedBuffer(env, &found->values), 0, napi_float64_array);
-    Napi::Float32Array values32 =
-        Napi::Float32Array::New(env, count, OwnedBuffer(env, floats), 0, napi_float32_array);
-    Napi::Array dims = ShapeToJs(env, found->dims);
+  static Napi::Object ToJs(Napi::Env env, JsonNumberArray* found) {
     Napi::Object item = Napi::Object::New(env);
     item.Set("start", Napi::Number::New(env, static_cast<double>(found->start)));
     item.Set("end", Napi::Number::New(env, static_cast<double>(found->end)));
-    item.Set("values", values);
-    item.Set("values32", values32);
-    item.Set("dims", dims);
+    if (found->bits == 64) {
+      const size_t count = found->values.size();
+      item.Set("values", Napi::Float64Array::New(env, count, OwnedBuffer(env, &found->values), 0));
+    } else {
+      const size_t count = found->values32.size();
+      item.Set("values32", Napi::Float32Array::New(env, count, OwnedBuffer(env, &found->values32), 0));
+    }
+    item.Set("dims", ShapeToJs(env, found->dims));
     return item;
   }
 
@@ -90,7 +78,6 @@ class ExtractWorker : public Napi::AsyncWorker {
   size_t length_;
   bool ok_ = false;
   std::vector<JsonNumberArray> arrays_;
-  std::vector<std::vector<float>> floats_;
 };
 
 }  // namespace
@@ -104,7 +91,11 @@ bool ExtractJsonNumberArrays(const uint8_t* text, size_t length, std::vector<Jso
       if (i < length && text[i] == '[') {
         JsonNumberArray found;
         found.start = i;
-        if (!ParseJsonNumbers(text, length, i, &found.values, &found.dims, &found.end)) return false;
+        found.bits = GuessJsonNumberBits(text, i);
+        const bool read = found.bits == 64
+                              ? ParseJsonNumbers(text, length, i, &found.values, &found.dims, &found.end)
+                              : ParseJsonNumbers(text, length, i, &found.values32, &found.dims, &found.end);
+        if (!read) return false;
         i = found.end;
         arrays->push_back(std::move(found));
       }

@@ -10,12 +10,15 @@
 
 namespace graphserve {
 
-// One array found: the bytes it spans ([start, end), from '[' to one past its ']'), its numbers in order
-// and the length of its arrays at each depth (as ParseJsonNumbers gives them).
+// One array found: the bytes it spans ([start, end), from '[' to one past its ']'), its numbers in order, as
+// doubles or as floats (GuessJsonNumberBits: the other vector stays empty), and the length of its arrays at
+// each depth (as ParseJsonNumbers gives them).
 struct JsonNumberArray {
   size_t start = 0;
   size_t end = 0;
+  int bits = 32;
   std::vector<double> values;
+  std::vector<float> values32;
   std::vector<int64_t> dims;
 };
 
@@ -26,10 +29,10 @@ struct JsonNumberArray {
 bool ExtractJsonNumberArrays(const uint8_t* text, size_t length, std::vector<JsonNumberArray>* arrays);
 
 // extractJsonNumberArrays(text: Uint8Array):
-//   Promise<Array<{start, end, values: Float64Array, values32: Float32Array, dims}> | null>.
+//   Promise<Array<{start, end, values?: Float64Array, values32?: Float32Array, dims}> | null>.
 // The text is read on the libuv thread pool while a reference keeps it alive: the caller must not
-// change its bytes until the promise settles. `values32` holds the same numbers rounded to FP32 (as
-// Math.fround rounds them), converted on the pool too; both arrays own their memory (no copy is made).
+// change its bytes until the promise settles. Each array comes as `values32` (rounded to FP32 as Math.fround
+// rounds, no doubles kept) or `values`, as GuessJsonNumberBits chose; it owns its memory (no copy is made).
 Napi::Value ExtractJsonNumberArraysJs(const Napi::CallbackInfo& info);
 
 }  // namespace graphserve

@@ -1,5 +1,6 @@
 #include "json_numbers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <system_error>
@@ -216,6 +217,25 @@ bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vec
     }
   }
   return false;
+}
+
+int GuessJsonNumberBits(const uint8_t* text, size_t start) {
+  static constexpr char kDatatype[] = "\"datatype\"";
+  static constexpr char kFp64[] = "\"FP64\"";
+  constexpr size_t kDatatypeLength = sizeof(kDatatype) - 1;
+  constexpr size_t kFp64Length = sizeof(kFp64) - 1;
+  size_t open = start;
+  while (open > 0 && text[open - 1] != '{') --open;
+  if (open == 0) return 32;
+  const uint8_t* end = text + start;
+  const uint8_t* key = std::search(text + open, end, kDatatype, kDatatype + kDatatypeLength);
+  if (key == end) return 32;
+  const uint8_t* p = key + kDatatypeLength;
+  while (p < end && IsSpace(*p)) ++p;
+  if (p == end || *p != ':') return 32;
+  ++p;
+  while (p < end && IsSpace(*p)) ++p;
+  return end - p >= static_cast<ptrdiff_t>(kFp64Length) && std::memcmp(p, kFp64, kFp64Length) == 0 ? 64 : 32;
 }
 
 template bool ParseJsonNumbers<double>(const uint8_t*, size_t, size_t, std::vector<double>*,

@@ -23,4 +23,10 @@ template <typename T>  // double or float
 bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vector<T>* values,
                       std::vector<int64_t>* dims, size_t* end);
 
+// The width, 32 or 64, to read the array at `text[start]` in: 64 when the innermost object before it names
+// "FP64" as its datatype ahead of the array (`{"datatype": "FP64", ..., "data": [`), else 32 (FP32, the usual
+// datatype; the reader then keeps no doubles). Only a guess: a datatype written after its data reads as 32,
+// and the caller mends a wrong guess (src/protocol/fast-json.ts).
+int GuessJsonNumberBits(const uint8_t* text, size_t start);
+
 }  // namespace graphserve

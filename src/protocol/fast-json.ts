@@ -19,8 +19,6 @@ import { parseJson } from './json-text';
 export const FAST_JSON_MIN_BYTES = 16 * 1024;
 
 const KEY = Buffer.from('"data"');
-const DATATYPE_KEY = Buffer.from('"datatype"');
-const FP64_VALUE = Buffer.from('"FP64"');
 const PLACEHOLDER = '\u0000graphserve:';
 
 type NumberParser = Addon['parseJsonNumbers'];
@@ -45,8 +43,9 @@ function skipSpace(buf: Buffer, i: number): number {
 
 /**
  * One `"data": [numbers]` array read by the addon: the bytes [start, end) it spans, its numbers and nesting.
- * The numbers are in `values` (doubles), `values32` (rounded to FP32 by the reader: no conversion on the
- * event loop) or both; restore() reads the array again when the datatype needs doubles it does not have.
+ * The numbers are in `values` (doubles) or `values32` (rounded to FP32 by the reader: no conversion on the event
+ * loop, no doubles kept), as the addon guessed from the input's "datatype" written before its data
+ * (native/json_numbers.h, GuessJsonNumberBits); restore() mends a wrong guess.
  */
 export interface FoundArray {
   values?: Float64Array;
@@ -55,23 +54,6 @@ export interface FoundArray {
   dims: number[];
   start: number;
   end: number;
-}
-
-/**
- * The width to read the array of the `"data"` key at `keyPos` in: 64 when its object names "FP64" as its
- * datatype before the key, 32 otherwise (FP32, the usual datatype: the reader then keeps no doubles, a third
- * of the memory). Only a guess: a datatype written after the data, or one the guess got wrong, costs a
- * conversion or a second read in restore(), never a wrong value.
- */
-function bitsFor(buf: Buffer, keyPos: number): 32 | 64 {
-  const open = buf.lastIndexOf(0x7b /* { */, keyPos);
-  if (open === -1) return 32;
-  const at = buf.subarray(open, keyPos).indexOf(DATATYPE_KEY);
-  if (at === -1) return 32;
-  let i = skipSpace(buf, open + at + DATATYPE_KEY.length);
-  if (buf[i] !== 0x3a /* : */) return 32;
-  i = skipSpace(buf, i + 1);
-  return buf.subarray(i, i + FP64_VALUE.length).equals(FP64_VALUE) ? 64 : 32;
 }
 
 /** Finds every `"data": [numbers]` array; undefined when a "data" array is not all numbers. */
@@ -83,7 +65,7 @@ function extract(buf: Buffer, parse: NumberParser): FoundArray[] | undefined {
     if (buf[i] === 0x3a /* : */) {
       i = skipSpace(buf, i + 1);
       if (buf[i] === 0x5b /* [ */) {
-        const found = parse(buf, i, bitsFor(buf, pos));
+        const found = parse(buf, i); // FP32 or FP64: the addon guesses from the object's datatype
         if (found === null) return undefined;
         arrays.push({ ...found, start: i });
         i = found.end;

@@ -218,6 +218,20 @@ describe('the addon number reader', () => {
       expect(Object.is(read(`[${literal}]`)!.values![0], JSON.parse(literal))).toBe(true);
   });
 
+  it.each<[string, 'values' | 'values32']>([
+    ['{"datatype": "FP64", "shape": [2], "data": [0.1, 0.2]}', 'values'],
+    ['{"datatype":"FP32","data":[0.1, 0.2]}', 'values32'],
+    ['{"shape": [2], "data": [0.1, 0.2], "datatype": "FP64"}', 'values32'],
+    ['{"datatype": "FP64", "x": {"y": 1}, "data": [0.1, 0.2]}', 'values32'],
+    ['[{"datatype": "FP64"}, {"data": [0.1, 0.2]}]', 'values32'],
+  ])('guesses the width of the data in %s: %s', (text, field) => {
+    const buf = Buffer.from(text);
+    const r = parseJsonNumbers(buf, buf.indexOf('[0.1'))!;
+    const other = field === 'values' ? 'values32' : 'values';
+    expect(r[other]).toBeUndefined();
+    expect(Array.from(r[field]!)).toEqual(field === 'values' ? [0.1, 0.2] : Array.from(Float32Array.of(0.1, 0.2)));
+  });
+
   it('reads 32 or 64 bits, nothing else', () => {
     expect(() => parseJsonNumbers(Buffer.from('[1]'), 0, 16 as 32)).toThrow('bits must be 32 or 64');
   });
