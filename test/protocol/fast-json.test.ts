@@ -232,6 +232,15 @@ describe('the addon number reader', () => {
     expect(Array.from(r[field]!)).toEqual(field === 'values' ? [0.1, 0.2] : Array.from(Float32Array.of(0.1, 0.2)));
   });
 
+  it('reads off the event loop in the guessed width, one typed array per array', async () => {
+    const text = '{"inputs": [{"datatype": "FP32", "data": [0.1, 2]}, {"datatype": "FP64", "data": [0.1, 3]}]}';
+    const found = (await loadAddon().extractJsonNumberArrays(Buffer.from(text)))!;
+    expect(found.map((f) => [f.values32 && Array.from(f.values32), f.values && Array.from(f.values)])).toEqual([
+      [Array.from(Float32Array.of(0.1, 2)), undefined],
+      [undefined, [0.1, 3]],
+    ]);
+  });
+
   it('reads 32 or 64 bits, nothing else', () => {
     expect(() => parseJsonNumbers(Buffer.from('[1]'), 0, 16 as 32)).toThrow('bits must be 32 or 64');
   });
