@@ -14,7 +14,7 @@ import {
   summariseHttp,
 } from './http-load';
 import { round } from './stats';
-import type { BenchContext, ChartSection } from './types';
+import type { BenchContext, ChartSection, ScenarioResult } from './types';
 
 export interface PairSide {
   label: string;
@@ -88,4 +88,26 @@ export function pairChart(ctx: BenchContext, r: PairResult): ChartSection[] {
       ],
     },
   ];
+}
+
+/**
+ * The ScenarioResult of a paired req/s scenario: its ratio is `r`'s req/s ratio and its chart pairChart's;
+ * `figures` (each side's summary under the scenario's own names, verification, settings …) get the paired,
+ * p50 and p99 ratios beside them.
+ */
+export function pairScenarioResult(
+  ctx: BenchContext,
+  r: PairResult,
+  result: { scenario: string; target: number; summary: string; figures: Record<string, unknown> },
+): ScenarioResult {
+  const { pairedRatios, p50Ratio, p99Ratio } = r;
+  return {
+    scenario: result.scenario,
+    ratio: r.rateRatio,
+    target: result.target,
+    unit: 'req/s',
+    summary: result.summary,
+    figures: { ...result.figures, pairedRatios, p50Ratio, p99Ratio },
+    chart: pairChart(ctx, r),
+  };
 }

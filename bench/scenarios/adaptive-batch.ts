@@ -11,7 +11,7 @@
  */
 import { settingsOf } from '../lib/compare';
 import { type ChildServer, startBoth, startGraphserve } from '../lib/http-child';
-import { measurePair, pairChart } from '../lib/http-pair';
+import { measurePair, pairScenarioResult } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { IMAGE_SHAPE, elementsPerImage, imagePool } from '../lib/inputs';
 import { binaryBody } from '../lib/oip-bodies';
@@ -63,11 +63,9 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     const fixedCap = await batchCap(fixed);
     if (fixedCap !== 32)
       throw new Error(`the fixed child's batch cap is ${String(fixedCap)}, not 32: the setting was ignored`);
-    return {
+    return pairScenarioResult(ctx, r, {
       scenario: 'adaptive-batch',
-      ratio: r.rateRatio,
       target: TARGET,
-      unit: 'req/s',
       summary:
         `PP-OCR cls binary, c=${ctx.concurrency}, 1 ORT thread: adaptive ${r.ours.rate.toFixed(0)} req/s ` +
         `(p99 ${r.ours.p99Ms} ms, cap ${String(cap)}) vs batches of up to 32 ${r.baseline.rate.toFixed(0)} req/s ` +
@@ -76,9 +74,6 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
         adaptive: r.ours,
         fixed: r.baseline,
         adaptiveBatchCap: cap,
-        pairedRatios: r.pairedRatios,
-        p50Ratio: r.p50Ratio,
-        p99Ratio: r.p99Ratio,
         verification,
         settings: settingsOf(ctx, {
           model: ctx.modelName,
@@ -87,8 +82,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
           client: 'autocannon',
         }),
       },
-      chart: pairChart(ctx, r),
-    };
+    });
   } finally {
     await Promise.all([adaptive.stop(), fixed.stop()]);
   }

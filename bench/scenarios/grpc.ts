@@ -31,7 +31,7 @@ import {
 } from '../lib/grpc-load';
 import { startBoth, startTransportFloor } from '../lib/http-child';
 import { alternateHttp, type HttpPhase, type HttpSummary } from '../lib/http-load';
-import { pairChart, pairResult } from '../lib/http-pair';
+import { pairResult, pairScenarioResult } from '../lib/http-pair';
 import { IMAGE_SHAPE, elementsPerImage, imagePool, maxAbsDiff } from '../lib/inputs';
 import { type HttpBody, binaryBody, postInfer } from '../lib/oip-bodies';
 import { peerOutputs } from '../lib/peer';
@@ -113,11 +113,9 @@ function resultOf(
 ): ScenarioResult {
   const r = pairResult('HTTP binary', h, 'gRPC raw', g, ctx.concurrency);
   const { baseline: hs, ours: gs } = r;
-  return {
+  return pairScenarioResult(ctx, r, {
     scenario: 'grpc',
-    ratio: r.rateRatio,
     target: TARGET,
-    unit: 'req/s',
     summary:
       `PP-OCR cls, c=${ctx.concurrency}: ` +
       `gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) ` +
@@ -127,11 +125,8 @@ function resultOf(
     figures: {
       grpc: gs,
       http: hs,
-      pairedRatios: r.pairedRatios,
       serverCpuMsPerRequest: { grpc: cpuMsPerRequest(gs), http: cpuMsPerRequest(hs) },
       floor,
-      p50Ratio: r.p50Ratio,
-      p99Ratio: r.p99Ratio,
       verification,
       settings: settingsOf(ctx, {
         model: ctx.modelName,
@@ -140,8 +135,7 @@ function resultOf(
           'one closed loop: undici (HTTP), node:http2 with prepared gRPC frames (gRPC), one connection per caller',
       }),
     },
-    chart: pairChart(ctx, r),
-  };
+  });
 }
 
 /** Both transports of one graphserve child, alternating, after the check of their outputs. */

@@ -16,7 +16,7 @@
 import { settingsOf } from '../lib/compare';
 import { type ChildServer, startBoth, startGraphserve } from '../lib/http-child';
 import { type HttpPhase, type HttpTarget, alternateHttp, measureHttp } from '../lib/http-load';
-import { pairChart, pairResult } from '../lib/http-pair';
+import { pairResult, pairScenarioResult } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { IMAGE_SHAPE, elementsPerImage, imagePool } from '../lib/inputs';
 import { binaryBody, jsonBody } from '../lib/oip-bodies';
@@ -85,11 +85,9 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     ])) as [HttpPhase[], HttpPhase[]];
     const r = pairResult("V8's settings", h, "serve's settings", t, 1);
     const fullGcs = { heuristic: median(gcs[0]), tuned: median(gcs[1]), samples: { heuristic: gcs[0], tuned: gcs[1] } };
-    return {
+    return pairScenarioResult(ctx, r, {
       scenario: 'v8-gc',
-      ratio: r.rateRatio,
       target: TARGET,
-      unit: 'req/s',
       summary:
         `PP-OCR cls binary c=1 after JSON c=${ctx.concurrency}: serve's GC settings ${r.ours.rate.toFixed(0)} ` +
         `req/s (p99 ${r.ours.p99Ms} ms, ${fullGcs.tuned} full GCs) vs V8's ${r.baseline.rate.toFixed(0)} ` +
@@ -98,9 +96,6 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
         tuned: r.ours,
         heuristic: r.baseline,
         fullGcsInBinaryPhase: fullGcs,
-        pairedRatios: r.pairedRatios,
-        p50Ratio: r.p50Ratio,
-        p99Ratio: r.p99Ratio,
         verification,
         settings: settingsOf(ctx, {
           model: ctx.modelName,
@@ -110,8 +105,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
           client: 'autocannon',
         }),
       },
-      chart: pairChart(ctx, r),
-    };
+    });
   } finally {
     await Promise.all([tuned.stop(), heuristic.stop()]);
   }
