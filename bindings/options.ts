@@ -75,6 +75,14 @@ export interface SessionOptions {
    * true keeps them spinning between runs too (lower latency on cores the server has to itself).
    */
   spinning?: boolean;
+  /**
+   * Microseconds: when each of the model's last 8 runs took at most this long, its batches run on the JS
+   * thread at the end of the event loop's turn instead of on a scheduler thread (native/engine.h,
+   * RunInline), for up to about this long per turn; a run that takes longer sends the next batches back to
+   * the scheduler thread. For a tiny model the hand-off to another thread and back costs more than the
+   * run itself. CPU only; 0 = never. Default 100.
+   */
+  inlineRunMicros?: number;
 }
 
 export interface ResolvedBatching {
@@ -96,6 +104,7 @@ export interface ResolvedSessionOptions {
   timeoutMs: number;
   cpuMemArena: boolean;
   spinning: boolean;
+  inlineRunMicros: number;
 }
 
 export const kDefaultBatching: Readonly<ResolvedBatching> = Object.freeze({
@@ -117,6 +126,7 @@ export const kDefaultSessionOptions: Readonly<ResolvedSessionOptions> = Object.f
   timeoutMs: 0, // ms; none
   cpuMemArena: true,
   spinning: false,
+  inlineRunMicros: 100, // µs
 });
 
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -201,6 +211,12 @@ export function resolveSessionOptions(options: SessionOptions = {}): ResolvedSes
     instances: int('instances', options.instances ?? 1, 1, 64),
     timeoutMs: int('timeoutMs', options.timeoutMs ?? 0, 0, 24 * 3600 * 1000),
     spinning: options.spinning ?? kDefaultSessionOptions.spinning,
+    inlineRunMicros: int(
+      'inlineRunMicros',
+      options.inlineRunMicros ?? kDefaultSessionOptions.inlineRunMicros,
+      0,
+      1_000_000,
+    ),
     cpuMemArena:
       options.cpuMemArena ?? (process.env['GRAPHSERVE_CPU_MEM_ARENA'] !== '0' && kDefaultSessionOptions.cpuMemArena),
   };

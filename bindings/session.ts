@@ -3,7 +3,9 @@
  *
  * Inputs are validated here, before anything reaches C++ (names, datatypes, shapes, data lengths).
  * `run` never blocks the JS thread: the request is copied into the engine's queue, a scheduler thread
- * of the addon forms batches and runs them, and the promise settles from a thread-safe function.
+ * of the addon forms batches and runs them, and the promise settles from a thread-safe function. A tiny
+ * model is the exception (SessionOptions.inlineRunMicros): the wake runs its batches on the JS thread and
+ * settles them at once.
  *
  * The scheduler is woken once per turn of the event loop (setImmediate), not once per request: the
  * requests that arrived in one turn (every socket read by one poll) are then in the queue together and
@@ -50,6 +52,8 @@ export interface RunOptions {
 export interface SessionStats {
   requests: number;
   batches: number;
+  /** Of the batches, those run on the JS thread (SessionOptions.inlineRunMicros). */
+  inlineBatches: number;
   /** Rows per run → number of runs. */
   batchSizes: Record<string, number>;
   /** Requests that completed with an error (including timeouts and queue-full rejections). */

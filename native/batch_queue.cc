@@ -92,22 +92,30 @@ void BatchQueue::TakeIndices(const std::vector<size_t>& picked, RequestList* bat
   for (auto it = picked.rbegin(); it != picked.rend(); ++it) queue_.erase(queue_.begin() + *it);
 }
 
+bool BatchQueue::TakeReady(const std::function<int64_t()>& cap, RequestList* batch, RequestList* expired,
+                           Clock::time_point* wake) {
+  const Clock::time_point now = Clock::now();
+  *wake = TakeExpired(now, expired);
+  if (!expired->empty()) return true;
+  if (queue_.empty()) return false;
+  std::vector<size_t> picked;
+  Clock::time_point send_at = Clock::time_point::max();
+  if (FormBatch(now, cap(), &picked, &send_at)) {
+    TakeIndices(picked, batch);
+    return true;
+  }
+  *wake = std::min(*wake, send_at);
+  return false;
+}
+
 bool BatchQueue::Pop(const std::function<int64_t()>& cap, RequestList* batch, RequestList* expired) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (closed_) return false;
-    const Clock::time_point now = Clock::now();
-    Clock::time_point wake = TakeExpired(now, expired);
-    if (!expired->empty()) return true;
-    if (!queue_.empty()) {
-      std::vector<size_t> picked;
-      Clock::time_point send_at = Clock::time_point::max();
-      if (FormBatch(now, cap(), &picked, &send_at)) {
-        TakeIndices(picked, batch);
-        if (!queue_.empty()) cv_.notify_one();  // another runner may take the rest
-        return true;
-      }
-      wake = std::min(wake, send_at);
+    Clock::time_point wake;
+    if (TakeReady(cap, batch, expired, &wake)) {
+      if (!queue_.empty()) cv_.notify_one();  // another runner may take the rest
+      return true;
     }
     if (wake == Clock::time_point::max()) {
       cv_.wait(lock);
@@ -115,6 +123,12 @@ bool BatchQueue::Pop(const std::function<int64_t()>& cap, RequestList* batch, Re
       cv_.wait_until(lock, wake);
     }
   }
+}
+
+bool BatchQueue::TryPop(const std::function<int64_t()>& cap, RequestList* batch, RequestList* expired) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Clock::time_point wake;
+  return !closed_ && TakeReady(cap, batch, expired, &wake);
 }
 
 bool BatchQueue::WaitExpired(RequestList* expired) {

@@ -33,6 +33,8 @@ class BatchQueue {
   // Blocks until a batch of at most cap() rows is ready (moved into *batch) or requests expired (moved
   // into *expired); cap() is asked as the batch is formed. Returns false once the queue is closed.
   bool Pop(const std::function<int64_t()>& cap, RequestList* batch, RequestList* expired);
+  // Pop without blocking: false when no batch is ready now and nothing has expired.
+  bool TryPop(const std::function<int64_t()>& cap, RequestList* batch, RequestList* expired);
   // Blocks until some request's deadline passes (moved into *expired). False once closed.
   bool WaitExpired(RequestList* expired);
   // Takes request `id` out of the queue into *request; false when it is not queued (running, done,
@@ -49,6 +51,10 @@ class BatchQueue {
   bool FormBatch(Clock::time_point now, int64_t cap, std::vector<size_t>* picked,
                  Clock::time_point* wake) const;
   void TakeIndices(const std::vector<size_t>& picked, RequestList* batch);
+  // With mu_ held: takes what is ready now into *batch or *expired (true), or else sets *wake to when
+  // to look again (max: only a push or a close changes anything).
+  bool TakeReady(const std::function<int64_t()>& cap, RequestList* batch, RequestList* expired,
+                 Clock::time_point* wake);
   static bool HasDeadline(const Request& r) { return r.deadline != Clock::time_point::max(); }
 
   const BatchConfig config_;

@@ -61,6 +61,7 @@ SessionConfig ParseConfig(Napi::Value model, Napi::Object options) {
   config.instances = static_cast<int>(Int(options, "instances"));
   config.cpu_mem_arena = options.Get("cpuMemArena").As<Napi::Boolean>();
   config.spinning = options.Get("spinning").As<Napi::Boolean>();
+  config.inline_run_micros = Int(options, "inlineRunMicros");
   return config;
 }
 

@@ -40,6 +40,9 @@ struct SessionConfig {
   int instances = 1;
   bool cpu_mem_arena = true;
   bool spinning = false;  // idle ORT pool threads spin before sleeping
+  // Batches whose model's recent runs each took at most this long run on the JS thread at the wake
+  // (engine.h, RunInline); 0 = always on a scheduler thread.
+  int64_t inline_run_micros = 0;
 };
 
 }  // namespace graphserve

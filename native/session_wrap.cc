@@ -171,8 +171,10 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SessionWrap::Wake(const Napi::CallbackInfo& info) {
-  engine_->Wake();
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  RequestList done = engine_->RunInline();
+  for (auto& request : done) Settle(env, std::move(request));
+  return env.Undefined();
 }
 
 Napi::Value SessionWrap::Cancel(const Napi::CallbackInfo& info) {
@@ -193,6 +195,7 @@ Napi::Value SessionWrap::Stats(const Napi::CallbackInfo& info) {
   auto num = [&](const char* key, double v) { out.Set(key, Napi::Number::New(env, v)); };
   num("requests", s.requests);
   num("batches", s.batches);
+  num("inlineBatches", s.inline_batches);
   num("failed", s.failed);
   num("timedOut", s.timed_out);
   num("rejected", s.rejected);

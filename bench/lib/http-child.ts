@@ -37,6 +37,11 @@ export function distRoot(): string {
   return path.resolve(__dirname, '..', '..');
 }
 
+/** The identity over FP32 [batch, 3] of the test fixtures: a model that costs next to nothing. */
+export function identityModelPath(): string {
+  return path.join(path.dirname(distRoot()), 'test', 'fixtures', 'models', 'identity_fp32.onnx');
+}
+
 /** Node flags for the server children, from GRAPHSERVE_BENCH_NODE_FLAGS (e.g. "--cpu-prof"). */
 export function benchNodeFlags(): string[] {
   return (process.env['GRAPHSERVE_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
@@ -110,6 +115,8 @@ export interface GraphserveModel {
   threads: number;
   /** More batching settings (model-settings.json's `batching`), e.g. adaptiveBatchSize. */
   batching?: Record<string, unknown>;
+  /** More top-level settings of model-settings.json, e.g. inlineRunMicros. */
+  settings?: Record<string, unknown>;
 }
 
 /** Starts two children, one after the other; stops the first when the second fails to start. */
@@ -137,6 +144,7 @@ export function writeRepository(model: GraphserveModel): string {
     batching: { maxBatchSize: model.maxBatchSize, maxQueueDelayMicros: 0, ...model.batching },
     executionProviders: ['cpu'],
     intraOpThreads: model.threads,
+    ...model.settings,
   };
   fs.writeFileSync(path.join(dir, 'model-settings.json'), JSON.stringify(settings, null, 2) + '\n');
   return root;

@@ -7,9 +7,8 @@
  *
  * ratio = graphserve median req/s ÷ echo median req/s (target ≥ 0.6).
  */
-import * as path from 'node:path';
 import { settingsOf } from '../lib/compare';
-import { distRoot, startBoth, startGraphserve, startPeer } from '../lib/http-child';
+import { identityModelPath, startBoth, startGraphserve, startPeer } from '../lib/http-child';
 import { measurePair, pairChart } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { imagePool } from '../lib/inputs';
@@ -20,10 +19,6 @@ const TARGET = 0.6;
 const MODEL_NAME = 'identity';
 const INFER_PATH = `/v2/models/${MODEL_NAME}/infer`;
 const POOL = 16;
-
-function modelPath(): string {
-  return path.join(path.dirname(distRoot()), 'test', 'fixtures', 'models', 'identity_fp32.onnx');
-}
 
 /** The echo route must send back the JSON it was given. */
 async function verifyEcho(url: string, bodies: readonly HttpBody[]): Promise<void> {
@@ -40,7 +35,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const rows = imagePool(POOL, 3, 3);
   const bodies = rows.map((r) => jsonBody({ name: 'x', shape: [1, 3] }, r));
   const [graphserve, echo] = await startBoth(
-    () => startGraphserve({ name: MODEL_NAME, modelPath: modelPath(), maxBatchSize: 32, threads: 1 }),
+    () => startGraphserve({ name: MODEL_NAME, modelPath: identityModelPath(), maxBatchSize: 32, threads: 1 }),
     () => startPeer({ name: 'echo', threads: 1, spinning: false }),
   );
   try {

@@ -11,6 +11,7 @@ import { binaryVsJson } from './binary-vs-json';
 import { adaptiveBatch } from './adaptive-batch';
 import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
+import { inlineRuns } from './inline-runs';
 import { jsonDecode } from './json-decode';
 import { largeBody } from './large-body';
 import { lowLoadLatency } from './low-load-latency';
@@ -26,6 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
   adaptiveBatch,
   lowLoadLatency,
   httpOverhead,
+  inlineRuns,
   jsonDecode,
   grpc,
   streams,

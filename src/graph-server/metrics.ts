@@ -182,7 +182,10 @@ type ModelCounter = Counter<'model'>;
  * totals, so a model that was disposed disappears instead of reporting stale numbers.
  */
 class EngineMetrics {
-  private readonly counters: Record<'requests' | 'batches' | 'rows' | 'queueSeconds' | 'computeSeconds', ModelCounter>;
+  private readonly counters: Record<
+    'requests' | 'batches' | 'inlineBatches' | 'rows' | 'queueSeconds' | 'computeSeconds',
+    ModelCounter
+  >;
   private readonly errors: Counter<'model' | 'kind'>;
   private readonly batchRuns: Counter<'model' | 'batch_size'>;
   private readonly queued: Gauge<'model'>;
@@ -196,6 +199,10 @@ class EngineMetrics {
     this.counters = {
       requests: counter('requests_total', 'Requests the engine received.'),
       batches: counter('batches_total', 'Model runs (batches) the engine executed.'),
+      inlineBatches: counter(
+        'inline_batches_total',
+        'Of the batches, those run on the event loop (inlineRunMicros) rather than on a scheduler thread.',
+      ),
       rows: counter('rows_total', 'Rows (batch elements) the engine ran, summed over batches.'),
       queueSeconds: counter('queue_seconds_total', 'Time requests spent queued before their run, seconds.'),
       computeSeconds: counter('compute_seconds_total', 'Time runs spent computing, seconds.'),
@@ -241,6 +248,7 @@ class EngineMetrics {
     }
     c.requests.inc({ model }, stats.requests);
     c.batches.inc({ model }, stats.batches);
+    c.inlineBatches.inc({ model }, stats.inlineBatches);
     c.rows.inc({ model }, rows);
     c.queueSeconds.inc({ model }, stats.queueMicros / 1e6);
     c.computeSeconds.inc({ model }, stats.computeMicros / 1e6);

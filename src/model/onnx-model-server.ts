@@ -39,6 +39,7 @@ export const ONNX_SESSION_KEYS = Object.freeze([
   'graphOptimizationLevel',
   'cpuMemArena',
   'spinning',
+  'inlineRunMicros',
 ] as const);
 
 export interface OnnxModelServerOptions extends ModelServerOptions, SessionOptions {}

@@ -55,7 +55,7 @@ describe('the model-settings.json schema', () => {
       executionProviders: ['gpu', { name: 'cuda', deviceId: -1 }],
     });
     expect(mistakes).toEqual([
-      '/ has unknown keys maxBatch (known: name, version, className, parameters, requestTimeout, versionPolicy, batching, executionProviders, intraOpThreads, interOpThreads, instances, timeoutMs, graphOptimizationLevel, cpuMemArena, spinning)',
+      '/ has unknown keys maxBatch (known: name, version, className, parameters, requestTimeout, versionPolicy, batching, executionProviders, intraOpThreads, interOpThreads, instances, timeoutMs, graphOptimizationLevel, cpuMemArena, spinning, inlineRunMicros)',
       '/name must be string, not 3',
       '/batching/maxBatchSize must be >= 1',
       '/batching/padBatches must be one of true, false, "auto", not "yes"',

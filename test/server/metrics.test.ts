@@ -170,3 +170,26 @@ describe('engine metrics of an ONNX model', () => {
     expect(value(s, 'graphserve_requests_total', { model: 'iris', status_class: '2xx' })).toBe(7);
   });
 });
+
+describe('inline runs of an ONNX model in the metrics', () => {
+  it('counts the batches run on the event loop (inlineRunMicros) apart from all batches', async () => {
+    const fn = newFunction('metrics-inline');
+    fn.setTopology('router');
+    const settings = { className: 'OnnxModelServer', modelPath: IRIS, intraOpThreads: 1 };
+    fn.addModel('iris', { ...settings, inlineRunMicros: 1_000_000 });
+    fn.addModel('iris-threads', { ...settings, inlineRunMicros: 0 });
+    const server = await fn.toMockServer({ logger: silentLogger });
+    const row = [5.1, 3.5, 1.4, 0.2];
+    for (let i = 0; i < 10; i++) {
+      // One after the other: each its own batch; the first 8 measure the model, the last 2 run inline.
+      await server.test('/v2/models/iris/infer', { inputs: [row] });
+      await server.test('/v2/models/iris-threads/infer', { inputs: [row] });
+    }
+    const s = await scrape(server);
+    expect(value(s, 'graphserve_engine_batches_total', { model: 'iris' })).toBe(10);
+    expect(value(s, 'graphserve_engine_inline_batches_total', { model: 'iris' })).toBe(2);
+    expect(value(s, 'graphserve_engine_batches_total', { model: 'iris-threads' })).toBe(10);
+    expect(value(s, 'graphserve_engine_inline_batches_total', { model: 'iris-threads' })).toBe(0);
+    await server.waitForCompletion();
+  });
+});
