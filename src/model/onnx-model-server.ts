@@ -102,10 +102,17 @@ export class OnnxModelServer extends V2ModelServer {
     this.model = this.session;
   }
 
-  override async predict(request: ModelRequest, options: PredictOptions = {}): Promise<unknown> {
-    const session = this.requireSession();
-    if (session.inputs.length === 0 && request.inputs.length > 0) {
-      throw new BadRequestError(`model ${this.name} takes no inputs; send {"inputs": []}`);
+  override predict(request: ModelRequest, options: PredictOptions = {}): Promise<unknown> {
+    // Not async: the promise of the run is handed on as it is (an async function returning a promise
+    // costs two more microtask turns to adopt it).
+    let session: InferenceSession;
+    try {
+      session = this.requireSession();
+      if (session.inputs.length === 0 && request.inputs.length > 0) {
+        throw new BadRequestError(`model ${this.name} takes no inputs; send {"inputs": []}`);
+      }
+    } catch (err) {
+      return Promise.reject(err);
     }
     if (isTensorList(request.inputs)) return this.runTensors(session, request.inputs, options);
     if (request.inputs.length === 0) return this.runTensors(session, [], options);

@@ -16,6 +16,7 @@ import { getIn, isPlainObject, updateIn } from '../step/paths';
 import { ServingResponse } from '../step/response';
 import type { GraphStep } from '../step/step';
 import { registerClass } from '../step/registry';
+import { isThenable } from '../step/thenable';
 import {
   checkOutputTensors,
   decodeInferRequest,
@@ -260,7 +261,8 @@ export class V2ModelServer implements GraphStep {
     const call: Call = { id, op, started: nowMillis() };
     if (event.cancellation !== undefined) call.cancellation = event.cancellation;
     if (event.trigger !== undefined) call.trigger = event.trigger;
-    const result = await this.dispatch(event, body, call);
+    const dispatched = this.dispatch(event, body, call);
+    const result = isThenable(dispatched) ? await dispatched : dispatched;
     if (result instanceof ServingResponse || !this.resultPath) return result;
     return updateIn(event.body, this.resultPath, result);
   }
@@ -275,7 +277,8 @@ export class V2ModelServer implements GraphStep {
 
   readonly #isCustom = (op: string): boolean => this.customOperation(op) !== undefined;
 
-  private async dispatch(event: Event, body: unknown, call: Call): Promise<unknown> {
+  /** Answers the event's operation: a promise, or the answer itself when it is at hand (see ../step/thenable). */
+  private dispatch(event: Event, body: unknown, call: Call): unknown {
     const { op } = call;
     const pathOp = event.path.replace(/^\/+|\/+$/g, '');
     const methods = this.allowedMethods(pathOp);
@@ -321,8 +324,10 @@ export class V2ModelServer implements GraphStep {
     if (!this.ready) await waitForLoad(this.loading, call.trigger, call.cancellation);
     this.assertReady();
     let request = this.toRequest(body, call);
-    request = await this.preprocess(request, call.op);
-    request = await this.runValidate(request, call.op);
+    const preprocessed = this.preprocess(request, call.op);
+    request = isThenable(preprocessed) ? await preprocessed : preprocessed;
+    const validated = this.runValidate(request, call.op);
+    request = isThenable(validated) ? await validated : validated;
     let outputs: unknown;
     try {
       const options = predictOptions(call.cancellation);
@@ -331,7 +336,10 @@ export class V2ModelServer implements GraphStep {
       this.track(request, undefined, call, err);
       throw err;
     }
-    if (looksLikeTensorList(outputs)) return this.answerTensors(request, checkOutputTensors(outputs, this.name), call);
+    if (looksLikeTensorList(outputs)) {
+      const answer = this.answerTensors(request, checkOutputTensors(outputs, this.name), call);
+      return isThenable(answer) ? await answer : answer;
+    }
     const timestamp = kind === 'predict' ? formatTimestamp(call.started) : undefined;
     const envelope = buildEnvelope({ id: call.id, name: this.name, version: this.version, outputs }, timestamp);
     const response = await this.postprocess(envelope);
@@ -355,19 +363,35 @@ export class V2ModelServer implements GraphStep {
     return body as ModelRequest;
   }
 
-  private async runValidate(request: ModelRequest, op: string): Promise<ModelRequest> {
+  /** validate(), its failures answered 400 unless they carry a status of their own. */
+  private runValidate(request: ModelRequest, op: string): ModelRequest | Promise<ModelRequest> {
+    let validated: ModelRequest | Promise<ModelRequest>;
     try {
-      return await this.validate(request, op);
+      validated = this.validate(request, op);
     } catch (err) {
-      if (err instanceof GraphServeError) throw err;
-      throw new BadRequestError(err instanceof Error ? err.message : String(err), { cause: err });
+      throw invalidRequest(err);
     }
+    return isThenable(validated)
+      ? Promise.resolve(validated).catch((err: unknown) => {
+          throw invalidRequest(err);
+        })
+      : validated;
   }
 
-  private async answerTensors(request: ModelRequest, outputs: InferResponse['outputs'], call: Call) {
-    let response: InferResponse = { model_name: this.name, id: call.id, outputs };
+  private answerTensors(
+    request: ModelRequest,
+    outputs: InferResponse['outputs'],
+    call: Call,
+  ): ServingResponse | Promise<ServingResponse> {
+    const response: InferResponse = { model_name: this.name, id: call.id, outputs };
     if (this.version) response.model_version = this.version;
-    response = await this.postprocess(response);
+    const postprocessed = this.postprocess(response);
+    return isThenable(postprocessed)
+      ? Promise.resolve(postprocessed).then((r) => this.encodeTensors(request, r, call))
+      : this.encodeTensors(request, postprocessed, call);
+  }
+
+  private encodeTensors(request: ModelRequest, response: InferResponse, call: Call): ServingResponse {
     this.track(request, response, call);
     const encoded = encodeInferResponse(response, call.inferRequest);
     return new ServingResponse(200, encoded.body, encoded.headers);
@@ -388,6 +412,12 @@ export class V2ModelServer implements GraphStep {
     const tracked = { model: this.name, version: this.version, op, id, started, metrics: this.metrics, logged };
     pushTrackingRecord(this.context, tracked, request, response, error);
   }
+}
+
+/** A failure of validate() as the request's fault (400), unless it carries a status of its own. */
+function invalidRequest(err: unknown): GraphServeError {
+  if (err instanceof GraphServeError) return err;
+  return new BadRequestError(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 /** Splits 'name:version'. */

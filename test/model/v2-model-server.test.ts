@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ModelNotFoundError } from '../../src/errors';
 import {
   V2ModelServer,
   createContext,
@@ -116,6 +117,82 @@ describe('the predict pipeline', () => {
     const res = await server.test('/v2/models/t/predict', { inputs: [1, 2] });
     expect(calls).toEqual(['preprocess:predict', 'validate:predict:[2,3]', 'predict', 'postprocess']);
     expect(res).toMatchObject({ outputs: [20, 30], extra: [20, 30] });
+  });
+
+  it('waits for hooks that answer promises, on the MLRun envelope and on OIP tensors alike', async () => {
+    const calls: string[] = [];
+    const later = <T>(value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), 5));
+    class Deferred extends V2ModelServer {
+      override load(): void {}
+      override preprocess(request: ModelRequest): Promise<ModelRequest> {
+        calls.push('preprocess');
+        return later({ ...request, inputs: request.inputs.map((x) => (x as number) + 1) });
+      }
+      override validate(request: ModelRequest): Promise<ModelRequest> {
+        calls.push(`validate:${JSON.stringify(request.inputs)}`);
+        return later(request);
+      }
+      override predict(request: ModelRequest<number>): unknown {
+        calls.push('predict');
+        if (request.parameters?.['tensors'] === true) {
+          return [
+            { name: 'y', datatype: 'FP32', shape: [request.inputs.length], data: request.inputs.map((x) => x * 10) },
+          ];
+        }
+        return request.inputs.map((x) => x * 10);
+      }
+      override postprocess<R extends object>(response: R): Promise<R> {
+        calls.push('postprocess');
+        return later({ ...response, id: 'postprocessed' });
+      }
+    }
+    const fn = newFunction('deferred-hooks');
+    fn.addModel('d', { className: Deferred });
+    const server = await fn.toMockServer();
+    expect(await server.test('/v2/models/d/predict', { inputs: [1, 2] })).toMatchObject({
+      outputs: [20, 30],
+      id: 'postprocessed',
+    });
+    expect(calls).toEqual(['preprocess', 'validate:[2,3]', 'predict', 'postprocess']);
+    calls.length = 0;
+    const oip = { inputs: [], parameters: { tensors: true } };
+    // No inputs to add to: the tensor path's postprocess (answerTensors) waits for its promise as well.
+    expect(await server.test('/v2/models/d/infer', oip)).toMatchObject({
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [0], data: [] }],
+      id: 'postprocessed',
+    });
+    expect(calls).toEqual(['preprocess', 'validate:[]', 'predict', 'postprocess']);
+  });
+
+  it('answers 400 for a validate that throws or rejects with a plain error, its own status for a GraphServeError', async () => {
+    class Picky extends V2ModelServer {
+      override load(): void {}
+      override validate(request: ModelRequest): ModelRequest | Promise<ModelRequest> {
+        const [first] = request.inputs as string[];
+        if (first === 'throw') throw new Error('thrown: not this one');
+        if (first === 'reject') return Promise.reject(new Error('rejected: not this one'));
+        if (first === 'gone') return Promise.reject(new ModelNotFoundError('no such thing'));
+        return request;
+      }
+      override predict(request: ModelRequest): unknown {
+        return request.inputs;
+      }
+    }
+    const fn = newFunction('picky-hooks');
+    fn.addModel('p', { className: Picky });
+    const gs = await fn.toGraphServer({ logger: silentLogger });
+    const answer = (input: string) =>
+      gs.run({ id: 'x', path: '/v2/models/p/predict', method: 'POST', headers: {}, body: { inputs: [input] } });
+    expect(await answer('throw')).toMatchObject({
+      status: 400,
+      body: { error: 'thrown: not this one', code: 'GS_BAD_REQUEST' },
+    });
+    expect(await answer('reject')).toMatchObject({
+      status: 400,
+      body: { error: 'rejected: not this one', code: 'GS_BAD_REQUEST' },
+    });
+    expect((await answer('gone')).status).toBe(404);
+    expect(await answer('fine')).toMatchObject({ status: 200, body: { outputs: ['fine'] } });
   });
 
   it('orders *_dict inputs by the model spec features', async () => {
