@@ -181,7 +181,9 @@ export function encodeInferResponse(res: InferResponse, request: InferRequest | 
     }
     const json = elementsToJson(tensor.datatype, tensor.data);
     const params = json.base64 ? { ...tensor.parameters, content_type: 'base64' } : tensor.parameters;
-    return { ...outputHeader(tensor, params), data: json.data };
+    const output = outputHeader(tensor, params);
+    output['data'] = json.data; // added, not spread into a copy: a spread that adds a key is V8's slow path
+    return output;
   });
   const header = responseHeader(res, outputs);
   if (chunks.length === 0) return { body: header, headers: { 'content-type': 'application/json' } };
