@@ -156,7 +156,10 @@ export class OnnxModelServer extends V2ModelServer {
     const results = await session.run(feeds, runOptions(options));
     return session.outputs
       .filter((info) => results[info.name] !== undefined)
-      .map((info) => ({ name: info.name, ...results[info.name]! }));
+      .map((info) => {
+        const { datatype, shape, data } = results[info.name]!;
+        return { name: info.name, datatype, shape, data };
+      });
   }
 
   /** The `labels` parameter: class names by index, or undefined when not set. */
