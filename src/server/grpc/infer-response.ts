@@ -39,8 +39,13 @@ function notTensors(model: string): ModelError {
   return new ModelError(`model ${model} answered outputs that are not tensors; gRPC carries tensors only`);
 }
 
-/** The outputs' header fields, checked (the model's answer has been checked by the protocol already). */
-function headerOf(o: unknown, model: string): Omit<RawOutput, 'bytes'> {
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * An output's header fields, checked (the model's answer has been checked by the protocol already), with
+ * no bytes yet: the caller sets them (in place: a spread that adds a key is V8's slow path).
+ */
+function headerOf(o: unknown, model: string): RawOutput {
   if (
     !isRecord(o) ||
     typeof o['name'] !== 'string' ||
@@ -50,7 +55,13 @@ function headerOf(o: unknown, model: string): Omit<RawOutput, 'bytes'> {
     throw notTensors(model);
   }
   const parameters = isRecord(o['parameters']) ? { ...o['parameters'] } : undefined;
-  return { name: o['name'], datatype: o['datatype'] as Datatype, shape: o['shape'] as number[], parameters };
+  return {
+    name: o['name'],
+    datatype: o['datatype'] as Datatype,
+    shape: o['shape'] as number[],
+    parameters,
+    bytes: NO_BYTES,
+  };
 }
 
 /** Raw bytes of a JSON-encoded output (`data` as the protocol writes it: flat, BYTES maybe base64). */
@@ -77,11 +88,12 @@ function rawOutputs(res: EventResponse, model: string): { header: Record<string,
     const size = out.parameters?.['binary_data_size'];
     if (binary && typeof size === 'number') {
       delete out.parameters!['binary_data_size'];
-      const bytes = (body as Buffer).subarray(offset, offset + size);
+      out.bytes = (body as Buffer).subarray(offset, offset + size);
       offset += size;
-      return { ...out, bytes };
+      return out;
     }
-    return { ...out, bytes: bytesOfJson(o as Record<string, unknown>, out, model) };
+    out.bytes = bytesOfJson(o as Record<string, unknown>, out, model);
+    return out;
   });
   return { header, outputs };
 }
