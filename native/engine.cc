@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace graphserve {
 namespace {

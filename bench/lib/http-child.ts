@@ -37,6 +37,13 @@ export function distRoot(): string {
   return path.resolve(__dirname, '..', '..');
 }
 
+/** The value of the sample `series` (name and labels, as the text shows them) in a child's `/metrics`; undefined when absent. */
+export async function metricValue(server: ChildServer, series: string): Promise<number | undefined> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 /** The identity over FP32 [batch, 3] of the test fixtures: a model that costs next to nothing. */
 export function identityModelPath(): string {
   return path.join(path.dirname(distRoot()), 'test', 'fixtures', 'models', 'identity_fp32.onnx');

@@ -10,7 +10,7 @@
  * reported. Before timing, both children's outputs must match onnxruntime-node's within 1e-4.
  */
 import { settingsOf } from '../lib/compare';
-import { type ChildServer, startBoth, startGraphserve } from '../lib/http-child';
+import { type ChildServer, metricValue, startBoth, startGraphserve } from '../lib/http-child';
 import { measurePair, pairScenarioResult } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { IMAGE_SHAPE, elementsPerImage, imagePool } from '../lib/inputs';
@@ -26,10 +26,8 @@ const VERIFY_IMAGES = 8;
 const THREADS = 1;
 
 /** The child's batch cap for the model, from its metrics. */
-async function batchCap(server: ChildServer): Promise<number | undefined> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`graphserve_engine_batch_cap{model="${MODEL_NAME}"}`));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
+function batchCap(server: ChildServer): Promise<number | undefined> {
+  return metricValue(server, `graphserve_engine_batch_cap{model="${MODEL_NAME}"}`);
 }
 
 async function run(ctx: BenchContext): Promise<ScenarioResult> {

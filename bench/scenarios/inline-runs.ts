@@ -11,7 +11,7 @@
  * the setting was ignored.
  */
 import { settingsOf } from '../lib/compare';
-import { type ChildServer, identityModelPath, startBoth, startGraphserve } from '../lib/http-child';
+import { type ChildServer, identityModelPath, metricValue, startBoth, startGraphserve } from '../lib/http-child';
 import { measurePair, pairChart } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { imagePool } from '../lib/inputs';
@@ -25,9 +25,7 @@ const POOL = 16;
 
 /** A child's counter for the model from its metrics (0 when absent). */
 async function counter(server: ChildServer, name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{model="${MODEL_NAME}"}`));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
+  return (await metricValue(server, `${name}{model="${MODEL_NAME}"}`)) ?? 0;
 }
 
 async function run(ctx: BenchContext): Promise<ScenarioResult> {

@@ -14,7 +14,7 @@
  * outputs must match onnxruntime-node's within 1e-4.
  */
 import { settingsOf } from '../lib/compare';
-import { type ChildServer, startBoth, startGraphserve } from '../lib/http-child';
+import { type ChildServer, metricValue, startBoth, startGraphserve } from '../lib/http-child';
 import { type HttpPhase, type HttpTarget, alternateHttp, measureHttp } from '../lib/http-load';
 import { pairResult, pairScenarioResult } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
@@ -36,10 +36,9 @@ const V8_SETTINGS = ['--heap-growing-percent', '0', '--memory-reducer'];
 
 /** The child's full garbage collections so far, from its metrics. */
 async function majorGcs(server: ChildServer): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(MAJOR_GCS));
-  if (line === undefined) throw new Error(`${MAJOR_GCS} is missing from the child's metrics`);
-  return Number(line.split(' ').pop());
+  const value = await metricValue(server, MAJOR_GCS);
+  if (value === undefined) throw new Error(`${MAJOR_GCS} is missing from the child's metrics`);
+  return value;
 }
 
 /** One child's side: the JSON spell, then the measured binary phase; pushes the full GCs of the latter. */
