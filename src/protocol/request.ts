@@ -149,10 +149,12 @@ export function decodeInferRequest(body: unknown): InferRequest {
   const id = body['id'];
   if (id !== undefined && typeof id !== 'string') throw new BadRequestError('id must be a string');
   const decoded = inputs.map(decodeInput);
-  const seen = new Set<string>();
-  for (const t of decoded) {
-    if (seen.has(t.name)) throw new BadRequestError(`input '${t.name}' is given more than once`);
-    seen.add(t.name);
+  if (decoded.length > 1) {
+    const seen = new Set<string>(); // none for a single input: this runs for every request
+    for (const t of decoded) {
+      if (seen.has(t.name)) throw new BadRequestError(`input '${t.name}' is given more than once`);
+      seen.add(t.name);
+    }
   }
   const request: InferRequest = { inputs: decoded };
   if (id !== undefined) request.id = id;
