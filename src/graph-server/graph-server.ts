@@ -334,8 +334,11 @@ class EventCall {
 
   /** Gives the event up with 504 after `ms`. */
   expireAfter(ms: number): void {
-    const reason = `no answer within the request timeout (${ms / 1000} s)`;
-    this.#timer = setTimeout(() => this.giveUp(new TimeoutError(reason)), ms);
+    // The reason is written only when it is needed: this runs for every request.
+    this.#timer = setTimeout(
+      () => this.giveUp(new TimeoutError(`no answer within the request timeout (${ms / 1000} s)`)),
+      ms,
+    );
   }
 
   /**
