@@ -1,21 +1,10 @@
 import { InferenceSession } from '../../bindings/session';
 import { loadAddon } from '../../bindings/loader';
-import { fp32, model } from './helpers';
-
-function addInputs(i: number, rows = 1) {
-  const a = Float32Array.from({ length: rows * 3 }, (_, k) => i * 1000 + k);
-  const b = Float32Array.from({ length: rows * 3 }, () => i);
-  return {
-    a: { datatype: 'FP32' as const, shape: [rows, 3], data: a },
-    b: { datatype: 'FP32' as const, shape: [rows, 3], data: b },
-  };
-}
+import { addInputs, fp32, model, sumOf } from './helpers';
 
 function expectSum(out: Record<string, { data: unknown; shape: number[] }>, i: number, rows = 1) {
   expect(out['sum']!.shape).toEqual([rows, 3]);
-  expect(Array.from(out['sum']!.data as Float32Array)).toEqual(
-    Array.from({ length: rows * 3 }, (_, k) => i * 1000 + k + i),
-  );
+  expect(Array.from(out['sum']!.data as Float32Array)).toEqual(sumOf(i, rows));
 }
 
 describe('dynamic batching', () => {

@@ -1,6 +1,6 @@
 import { InferenceSession } from '../../bindings/session';
 import { TimeoutError } from '../../src/errors';
-import { fp32, model } from './helpers';
+import { addInputs, fp32, model, sumOf } from './helpers';
 
 /**
  * Inline runs (SessionOptions.inlineRunMicros, native/engine.h RunInline): a model whose last 8 runs were
@@ -12,16 +12,6 @@ import { fp32, model } from './helpers';
  */
 
 const ROW = 256; // slow.onnx: x [batch, 256] -> y [batch, 256], several ms per row
-
-function addInputs(i: number, rows = 1) {
-  const a = Float32Array.from({ length: rows * 3 }, (_, k) => i * 1000 + k);
-  const b = Float32Array.from({ length: rows * 3 }, () => i);
-  return { a: fp32([rows, 3], a), b: fp32([rows, 3], b) };
-}
-
-function sumOf(i: number, rows = 1): number[] {
-  return Array.from({ length: rows * 3 }, (_, k) => i * 1000 + k + i);
-}
 
 /** Whether `running` has settled by the end of the check phase in which it was queued. */
 async function settledThisTurn(running: Promise<unknown>): Promise<boolean> {
