@@ -34,6 +34,24 @@ napi_typedarray_type ArrayTypeOf(ONNXTensorElementDataType type) {
   }
 }
 
+size_t ElementBytes(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      return 8;
+    default:  // int8, uint8, uint8_clamped
+      return 1;
+  }
+}
+
 void ReleaseOwner(napi_env /*env*/, void* /*data*/, void* hint) {
   delete static_cast<std::shared_ptr<Ort::Value>*>(hint);
 }
@@ -98,10 +116,16 @@ InputData ReadInput(Napi::Array shape, Napi::Value data, Napi::Value* keep_alive
     }
     return in;
   }
-  Napi::TypedArray array = data.As<Napi::TypedArray>();
-  in.data = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-  in.bytes = array.ByteLength();
-  *keep_alive = array;
+  // One call for what TypedArray's ArrayBuffer(), ByteOffset() and ByteLength() would ask for one by one
+  // (this runs for every input of every request). `bytes` points at the first element already.
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* bytes = nullptr;
+  NAPI_THROW_IF_FAILED(
+      data.Env(), napi_get_typedarray_info(data.Env(), data, &type, &length, &bytes, nullptr, nullptr), in);
+  in.data = static_cast<const uint8_t*>(bytes);
+  in.bytes = length * ElementBytes(type);
+  *keep_alive = data;
   return in;
 }
 

@@ -69,6 +69,29 @@ describe('every OIP datatype through the engine', () => {
   });
 });
 
+/** Any of the typed arrays of sample() (typed as one of them: they share what the test uses). */
+type TypedArrayCtor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => Uint8Array;
+
+describe('inputs that view part of a larger buffer', () => {
+  it.each(DATATYPES.filter((d) => d !== 'BYTES').map((d) => [d]))(
+    "%s: exactly the view's elements are read",
+    async (dt) => {
+      const s = await InferenceSession.create(model(`identity_${dt.toLowerCase()}`), { batching: false });
+      const input = sample(dt);
+      const values = input.data as Uint8Array;
+      const Ctor = values.constructor as TypedArrayCtor;
+      const pad = 3; // elements of other bytes on each side of the view
+      const buffer = new ArrayBuffer((values.length + 2 * pad) * values.BYTES_PER_ELEMENT);
+      new Uint8Array(buffer).fill(0x5a);
+      const view = new Ctor(buffer, pad * values.BYTES_PER_ELEMENT, values.length);
+      view.set(values);
+      const out = await s.run({ x: { datatype: dt, shape: input.shape, data: view } });
+      expect(plain(out['y']!)).toEqual(plain(input));
+      await s.dispose();
+    },
+  );
+});
+
 describe('outputs match onnxruntime-node on the same inputs', () => {
   it('the MLP classifier', async () => {
     const x = randomFloats(5 * 4, 11);
