@@ -36,6 +36,8 @@ export const LATENCY_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 const PREFIX = 'graphserve_';
+const SLASH = 0x2f;
+const VERSIONS = 'versions/';
 
 /** A step that may carry an engine session (OnnxModelServer does); read by duck typing. */
 interface EngineStep extends GraphStep {
@@ -80,18 +82,47 @@ export function modelSteps(graph: GraphStep): Map<string, GraphStep> {
  */
 export function modelLabel(graph: GraphStep, path: string): string {
   if (!(graph instanceof BaseRouter)) return '';
-  // Runs for every answered request: no prefix string is built, and at most 3 segments are split off.
+  // Runs for every answered request: no prefix string is built and nothing is split, only the name sliced.
   const start = graph.urlPrefix.length + 1;
-  if (!path.startsWith(graph.urlPrefix) || path[start - 1] !== '/') return '';
-  const segments = path.slice(start).split('/', 3);
-  const name = segments[0] ?? '';
-  const versioned = segments[1] === 'versions' && segments[2] ? `${name}:${segments[2]}` : undefined;
-  if (versioned !== undefined && graph.routes.has(versioned)) return versioned;
+  if (!path.startsWith(graph.urlPrefix) || path.charCodeAt(start - 1) !== SLASH) return '';
+  const end = path.indexOf('/', start);
+  const name = end === -1 ? path.slice(start) : path.slice(start, end);
+  if (end !== -1 && path.startsWith(VERSIONS, end + 1)) {
+    const from = end + 1 + VERSIONS.length;
+    const to = path.indexOf('/', from);
+    const versioned = `${name}:${to === -1 ? path.slice(from) : path.slice(from, to)}`;
+    if (versioned.length > name.length + 1 && graph.routes.has(versioned)) return versioned;
+  }
   return graph.routes.has(name) ? name : '';
 }
 
-function statusClass(status: number): string {
-  return `${Math.floor(status / 100)}xx`;
+/**
+ * Answered requests by model, status class and error code, counted here and copied into prom-client's counter
+ * when it is scraped (its `collect` hook): prom-client's inc() builds and hashes a label set on every call
+ * (about half a microsecond), this is three Map lookups. Bounded as the counter's label sets are.
+ */
+class RequestCounts {
+  /** model → status class (the status's hundreds) → error code → answers. */
+  readonly #counts = new Map<string, Map<number, Map<string, number>>>();
+
+  add(model: string, status: number, code: string): void {
+    let byClass = this.#counts.get(model);
+    if (byClass === undefined) this.#counts.set(model, (byClass = new Map()));
+    const cls = Math.floor(status / 100);
+    let byCode = byClass.get(cls);
+    if (byCode === undefined) byClass.set(cls, (byCode = new Map()));
+    byCode.set(code, (byCode.get(code) ?? 0) + 1);
+  }
+
+  /** Sets `counter` to the counts so far. */
+  copyTo(counter: Counter<'model' | 'status_class' | 'code'>): void {
+    counter.reset();
+    for (const [model, byClass] of this.#counts) {
+      for (const [cls, byCode] of byClass) {
+        for (const [code, n] of byCode) counter.inc({ model, status_class: `${cls}xx`, code }, n);
+      }
+    }
+  }
 }
 
 function errorCode(response: EventResponse): string {
@@ -103,18 +134,23 @@ function errorCode(response: EventResponse): string {
 export class ServerMetrics {
   /** This server's own metrics (requests, models, engine); the process metrics are merged on scrape. */
   readonly registry = new Registry();
-  private readonly requests: Counter<'model' | 'status_class' | 'code'>;
+  private readonly requests = new RequestCounts();
   private readonly latency: Histogram<'model'>;
   private readonly engine: EngineMetrics;
   private readonly models: ModelGauges;
 
   constructor(private readonly graph: GraphStep) {
     const registers = [this.registry];
-    this.requests = new Counter({
+    const requests = this.requests;
+    // Registered in `registry`; its values are copied from `requests` on each scrape.
+    new Counter({
       name: `${PREFIX}requests_total`,
       help: 'Requests answered, by model, HTTP status class and error code (empty on success).',
       labelNames: ['model', 'status_class', 'code'],
       registers,
+      collect() {
+        requests.copyTo(this);
+      },
     });
     this.latency = new Histogram({
       name: `${PREFIX}request_duration_seconds`,
@@ -130,7 +166,7 @@ export class ServerMetrics {
   /** Records one answered request; `seconds` is the time from event to answer. */
   observe(path: string, response: EventResponse, seconds: number): void {
     const model = modelLabel(this.graph, path);
-    this.requests.inc({ model, status_class: statusClass(response.status), code: errorCode(response) });
+    this.requests.add(model, response.status, errorCode(response));
     this.latency.observe({ model }, seconds);
   }
 

@@ -11,6 +11,7 @@ import { isPlainObject } from '../step/paths';
 import { SERVER_NAME, SERVER_VERSION } from '../version';
 import type { GraphStep } from '../step/step';
 import { registerClass } from '../step/registry';
+import { trimLeadingSlashes, trimTrailingSlashes } from '../url-path';
 
 export interface RouterOptions {
   name?: string;
@@ -64,12 +65,20 @@ export abstract class BaseRouter implements GraphStep {
 
   constructor(options: RouterOptions = {}) {
     this.name = options.name ?? new.target.name;
-    this.urlPrefix = trimSlash(options.urlPrefix ?? ROUTER_DEFAULTS.urlPrefix);
-    this.healthPrefix = trimSlash(options.healthPrefix ?? ROUTER_DEFAULTS.healthPrefix);
+    this.urlPrefix = trimTrailingSlashes(options.urlPrefix ?? ROUTER_DEFAULTS.urlPrefix);
+    this.healthPrefix = trimTrailingSlashes(options.healthPrefix ?? ROUTER_DEFAULTS.healthPrefix);
     this.protocol = options.protocol ?? ROUTER_DEFAULTS.protocol;
     this.strictReadiness = options.strictReadiness ?? ROUTER_DEFAULTS.strictReadiness;
     this.context = options.context ?? createContext();
+    this.#protocolPath = `/${this.protocol}`;
+    this.#healthDir = `${this.healthPrefix}/`;
+    this.#prefixDir = `${this.urlPrefix}/`;
   }
+
+  // Built once: the paths every request is compared with.
+  readonly #protocolPath: string;
+  readonly #healthDir: string;
+  readonly #prefixDir: string;
 
   /** Whether some route may have its own request timeout (so requestTimeoutFor has to look). */
   #ownTimeouts = false;
@@ -120,7 +129,7 @@ export abstract class BaseRouter implements GraphStep {
    * POST for the model list and the root (stream mode); a model's paths as the model says.
    */
   allowedMethods(rawPath: string): readonly string[] {
-    const path = trimSlash(rawPath);
+    const path = trimTrailingSlashes(rawPath);
     if (this.isProbePath(path)) return GET_ONLY;
     if (path === '' || path === this.urlPrefix) return GET_POST;
     const found = this.routeOfPath(path);
@@ -131,7 +140,7 @@ export abstract class BaseRouter implements GraphStep {
   /** The request timeout of the model a path names, when it has its own (GraphStep.requestTimeoutFor). */
   requestTimeoutFor(rawPath: string): number | undefined {
     if (!this.#ownTimeouts) return undefined; // the common case, without resolving the path twice
-    const found = this.routeOfPath(trimSlash(rawPath));
+    const found = this.routeOfPath(trimTrailingSlashes(rawPath));
     if (found === undefined) return undefined;
     const own = (found.step as { requestTimeout?: unknown }).requestTimeout;
     return typeof own === 'number' ? own : found.step.requestTimeoutFor?.(`/${found.subpath}`);
@@ -151,7 +160,7 @@ export abstract class BaseRouter implements GraphStep {
 
   /** Health probes and server metadata: paths only GET answers. */
   private isProbePath(path: string): boolean {
-    return path === `/${this.protocol}` || path === this.healthPrefix || path.startsWith(`${this.healthPrefix}/`);
+    return path === this.#protocolPath || path === this.healthPrefix || path.startsWith(this.#healthDir);
   }
 
   /** The model list (`/v2/models`). */
@@ -160,14 +169,14 @@ export abstract class BaseRouter implements GraphStep {
   }
 
   async doEvent(event: Event): Promise<unknown> {
-    const path = trimSlash(event.path);
+    const path = trimTrailingSlashes(event.path);
     if (event.method === 'GET') {
       const answer = this.answerHealth(path);
       if (answer !== undefined) return answer;
     } else if (this.isProbePath(path)) {
       throw new MethodNotAllowedError(`${event.path} takes GET, not ${event.method}`, { allow: GET_ONLY });
     }
-    if (path !== '' && path !== this.urlPrefix && !path.startsWith(`${this.urlPrefix}/`)) {
+    if (path !== '' && path !== this.urlPrefix && !path.startsWith(this.#prefixDir)) {
       throw new NotFoundError(`illegal path prefix ${event.path}, must start with ${this.urlPrefix}`);
     }
     const route = this.resolveRoute(event, path);
@@ -199,7 +208,7 @@ export abstract class BaseRouter implements GraphStep {
     let model: string | undefined;
     let subpath = '';
     if (path !== '') {
-      const rest = path.slice(this.urlPrefix.length).replace(/^\/+/, '');
+      const rest = trimLeadingSlashes(path.slice(this.urlPrefix.length));
       if (rest === '') return { model: undefined, subpath };
       const segments = rest.split('/');
       let next = 1;
@@ -255,10 +264,6 @@ function shortReason(step: GraphStep): string {
   if (error === undefined) return 'not ready yet';
   const line = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
   return line.length > READY_REASON_CHARS ? `${line.slice(0, READY_REASON_CHARS - 1)}…` : line;
-}
-
-function trimSlash(path: string): string {
-  return path.replace(/\/+$/, '');
 }
 
 registerClass('ModelRouter', ModelRouter);

@@ -6,6 +6,7 @@ import type { Cancellation } from '../cancellation';
 import { isPlainObject } from '../step/paths';
 import type { Event } from '../event';
 import type { PredictOptions } from './types';
+import { trimSlashes } from '../url-path';
 
 /** The operations that run predict(). */
 export const PREDICT_OPS: readonly string[] = Object.freeze(['predict', 'infer', 'predict_dict', 'infer_dict']);
@@ -30,7 +31,7 @@ export function operationMethods(op: string, isCustom: (op: string) => boolean):
 
 /** MLRun's operation resolution: path first, then the body's `operation`, then 'infer' for non-GET. */
 export function resolveOperation(event: Event, body: unknown): { op: string; id: string } {
-  let op = event.path.replace(/^\/+|\/+$/g, '');
+  let op = trimSlashes(event.path);
   let id = event.id;
   if (isPlainObject(body)) {
     if (!op && typeof body.operation === 'string') op = body.operation;

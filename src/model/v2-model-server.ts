@@ -45,6 +45,7 @@ import type {
   PredictRequest,
 } from './types';
 import { MODEL_SERVER_DEFAULTS, MODEL_SERVER_OPTION_KEYS } from './types';
+import { trimSlashes } from '../url-path';
 
 /** The state of one request inside the pipeline. */
 interface Call {
@@ -272,7 +273,7 @@ export class V2ModelServer implements GraphStep {
    * (metadata) and POST (inference, as MLRun), a custom `op_<name>` any; none for an unknown operation.
    */
   allowedMethods(path: string): readonly string[] {
-    return operationMethods(path.replace(/^\/+|\/+$/g, ''), this.#isCustom);
+    return operationMethods(trimSlashes(path), this.#isCustom);
   }
 
   readonly #isCustom = (op: string): boolean => this.customOperation(op) !== undefined;
@@ -280,7 +281,7 @@ export class V2ModelServer implements GraphStep {
   /** Answers the event's operation: a promise, or the answer itself when it is at hand (see ../step/thenable). */
   private dispatch(event: Event, body: unknown, call: Call): unknown {
     const { op } = call;
-    const pathOp = event.path.replace(/^\/+|\/+$/g, '');
+    const pathOp = trimSlashes(event.path);
     const methods = this.allowedMethods(pathOp);
     if (methods.length > 0 && !methods.includes(event.method)) {
       const what = pathOp ? `operation ${pathOp} of model ${this.name}` : `model ${this.name}`;

@@ -75,6 +75,11 @@ describe('GET /metrics', () => {
     expect(value(s, requests, { model: 'doubler', status_class: '5xx', code: 'GS_MODEL_ERROR' })).toBe(1);
     expect(value(s, requests, { model: 'other', status_class: '2xx' })).toBe(1);
     expect(value(s, requests, { model: '', status_class: '4xx', code: 'GS_MODEL_NOT_FOUND' })).toBe(1);
+    // Each scrape reports the totals so far: counted once, never added again.
+    await server.test('/v2/models/doubler/infer', { inputs: [4] });
+    const again = await scrape(server);
+    expect(value(again, requests, { model: 'doubler', status_class: '2xx', code: '' })).toBe(3);
+    expect(value(again, requests, { model: 'other', status_class: '2xx' })).toBe(1);
   });
 
   it('does not use an unknown model name from the URL as a label', async () => {

@@ -23,6 +23,7 @@ import type { GraphStep } from '../../step/step';
 import { ModelRouter, type ResolvedRoute, type RouterOptions } from '../router';
 import { CounterBook } from './route-counters';
 import { modelConfig, modelStats, type TritonModelStats } from './triton-config';
+import { trimLeadingSlashes, trimTrailingSlashes } from '../../url-path';
 
 export const REPOSITORY_PREFIX = '/v2/repository';
 
@@ -56,10 +57,6 @@ const GET_ONLY: readonly string[] = Object.freeze(['GET']);
 const REPOSITORY_OPS = new Set(['load', 'unload']);
 const DESCRIBE_OPS = new Set(['config', 'stats']);
 
-function trimSlash(path: string): string {
-  return path.replace(/\/+$/, '');
-}
-
 /** Whether an event on a model path is an inference (counted in the statistics). */
 function isInference(method: string, subpath: string): boolean {
   return method === 'POST' && (subpath === '' || PREDICT_OPS.includes(subpath));
@@ -92,7 +89,7 @@ export class RepositoryRouter extends ModelRouter {
   }
 
   override allowedMethods(rawPath: string): readonly string[] {
-    const path = trimSlash(rawPath);
+    const path = trimTrailingSlashes(rawPath);
     if (path === REPOSITORY_PREFIX || path.startsWith(`${REPOSITORY_PREFIX}/`)) {
       return this.repositoryOp(path) === undefined ? [] : POST_ONLY;
     }
@@ -105,11 +102,11 @@ export class RepositoryRouter extends ModelRouter {
   override async doEvent(event: Event): Promise<unknown> {
     // Inference paths pass with two prefix tests and no trimming: this runs for every request.
     if (event.path.startsWith(REPOSITORY_PREFIX)) {
-      const path = trimSlash(event.path);
+      const path = trimTrailingSlashes(event.path);
       if (path === REPOSITORY_PREFIX || path.startsWith(`${REPOSITORY_PREFIX}/`)) {
         return this.answerRepository(event, path);
       }
-    } else if (event.path.startsWith(this.#statsPath) && trimSlash(event.path) === this.#statsPath) {
+    } else if (event.path.startsWith(this.#statsPath) && trimTrailingSlashes(event.path) === this.#statsPath) {
       if (!this.routes.has('stats')) {
         requireMethod(event, GET_ONLY, 'model statistics');
         return { model_stats: this.allStats() };
@@ -172,7 +169,7 @@ export class RepositoryRouter extends ModelRouter {
 
   /** `index`, or the model and `load` / `unload` of `models/<m>/<op>`; undefined for other paths. */
   private repositoryOp(path: string): { op: string; model?: string } | undefined {
-    const rest = path.slice(REPOSITORY_PREFIX.length).replace(/^\/+/, '').split('/');
+    const rest = trimLeadingSlashes(path.slice(REPOSITORY_PREFIX.length)).split('/');
     if (rest.length === 1 && rest[0] === 'index') return { op: 'index' };
     if (rest.length === 3 && rest[0] === 'models' && rest[1] !== '' && REPOSITORY_OPS.has(rest[2]!)) {
       return { op: rest[2]!, model: decodeURIComponent(rest[1]!) };
