@@ -8,6 +8,7 @@ import { MODEL_CONTROL_MODES, type ModelControlMode } from '../graph/repository/
 import { REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
 import { kDefaultGrpcOptions, type GrpcOptions } from '../server/grpc/grpc';
+import { HTTP2_DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES } from '../server/grpc/flow-control';
 import { kDefaultHttpOptions, type HttpOptions } from '../server/http/http';
 import { MAX_HEAP_GROWING_PERCENT, kDefaultV8GcOptions } from './v8-gc';
 import {
@@ -49,6 +50,7 @@ export interface ServeFlags {
   /** -1 = no gRPC server. */
   grpcPort: number;
   grpcMaxMessageSize: number;
+  grpcFlowControlWindow: number;
   strictReadiness?: boolean;
   exitOnError?: boolean;
   logLevel: LogLevel;
@@ -222,6 +224,15 @@ export function addServeOptions(command: Command): Command {
         .argParser(integer('gRPC max message size', 1, 2 ** 31 - 1))
         .default(kDefaultGrpcOptions.maxMessageSize),
     )
+    .addOption(
+      option(
+        '--grpc-flow-control-window <bytes>',
+        'HTTP/2 window a gRPC client may send ahead of the server, per connection and per call',
+        'GRPC_FLOW_CONTROL_WINDOW',
+      )
+        .argParser(integer('gRPC flow-control window', HTTP2_DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES))
+        .default(kDefaultGrpcOptions.flowControlWindow),
+    )
     .addOption(new Option('--strict-readiness', `ready when every model is (default; env ${STRICT_READINESS_ENV})`))
     .addOption(new Option('--no-strict-readiness', 'ready when at least one model is'))
     .addOption(new Option('--exit-on-error', `exit 1 after the report if any model failed (env ${EXIT_ON_ERROR_ENV})`))
@@ -287,6 +298,7 @@ export function grpcOptionsOf(flags: ServeFlags): GrpcOptions | undefined {
     host: flags.host,
     port: flags.grpcPort,
     maxMessageSize: flags.grpcMaxMessageSize,
+    flowControlWindow: flags.grpcFlowControlWindow,
     drainTimeout: flags.drainTimeout,
   };
 }

@@ -27,12 +27,13 @@ describe('--grpc-port and --grpc-max-message-size', () => {
     else process.env[ENV] = saved;
   });
 
-  it('serves gRPC on 8081 by default, on the HTTP host, with a 64 MiB message limit and the drain timeout', () => {
+  it('serves gRPC on 8081 by default, on the HTTP host, with a 64 MiB message limit, 4 MiB windows and the drain timeout', () => {
     delete process.env[ENV];
     expect(grpcOptionsOf(flagsOf(['--host', '127.0.0.1', '--drain-timeout', '5']))).toEqual({
       host: '127.0.0.1',
       port: 8081,
       maxMessageSize: 64 * 1024 * 1024,
+      flowControlWindow: 4 * 1024 * 1024,
       drainTimeout: 5,
     });
   });
@@ -52,6 +53,13 @@ describe('--grpc-port and --grpc-max-message-size', () => {
     expect(() => flagsOf(['--grpc-port', '-2'])).toThrow(/gRPC port must be/);
     expect(() => flagsOf(['--grpc-max-message-size', '0'])).toThrow(/gRPC max message size must be an integer/);
     expect(grpcOptionsOf(flagsOf(['--grpc-port', '0', '--grpc-max-message-size', '1024']))?.maxMessageSize).toBe(1024);
+  });
+
+  it('takes the flow-control window from --grpc-flow-control-window, within what HTTP/2 allows', () => {
+    expect(grpcOptionsOf(flagsOf(['--grpc-flow-control-window', '65535']))?.flowControlWindow).toBe(65535);
+    expect(grpcOptionsOf(flagsOf(['--grpc-flow-control-window', '1048576']))?.flowControlWindow).toBe(1048576);
+    expect(() => flagsOf(['--grpc-flow-control-window', '1000'])).toThrow(/gRPC flow-control window must be/);
+    expect(() => flagsOf(['--grpc-flow-control-window', String(2 ** 31)])).toThrow(/gRPC flow-control window/);
   });
 });
 

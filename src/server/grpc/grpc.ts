@@ -5,13 +5,15 @@
  * errors are the same, mapped to gRPC status codes (./status.ts).
  *
  * Bounds: messages larger than `maxMessageSize` either way are refused with RESOURCE_EXHAUSTED; a connection
- * runs at most `maxConcurrentStreams` calls at once; a client's deadline bounds its call (with GraphServer's
+ * runs at most `maxConcurrentStreams` calls at once, and a client may send `flowControlWindow` bytes ahead of
+ * what the server has read (./flow-control.ts); a client's deadline bounds its call (with GraphServer's
  * request timeout, whichever comes first); close() drains within `drainTimeout`.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { checkSeconds } from '../../durations';
 import { InvalidOptionError } from '../../errors';
 import type { EventRunner } from './events';
+import { HTTP2_DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES, grantWindows } from './flow-control';
 import { inferenceHandlers } from './handlers';
 import { inferenceService } from './proto';
 
@@ -27,6 +29,11 @@ export interface GrpcOptions {
   /** Calls one connection may run at once (HTTP/2 concurrent streams). */
   maxConcurrentStreams?: number;
   /**
+   * HTTP/2 flow-control window granted to each connection and to each call on it, bytes: what a client may send
+   * before waiting for the server's acknowledgement (./flow-control.ts). 65535 = Node's own.
+   */
+  flowControlWindow?: number;
+  /**
    * Seconds close() lets calls in flight finish (new ones are answered UNAVAILABLE meanwhile); then what is
    * still running is answered UNAVAILABLE and every connection is closed.
    */
@@ -38,6 +45,7 @@ export const kDefaultGrpcOptions: Readonly<Required<GrpcOptions>> = Object.freez
   port: 8081, // MLServer's and KServe's gRPC port (Triton's is 8001)
   maxMessageSize: 64 * 1024 * 1024, // bytes; the HTTP body limit's default (gRPC's own default is 4 MiB)
   maxConcurrentStreams: 1024,
+  flowControlWindow: 4 * 1024 * 1024, // bytes; Node's is 64 KiB, a round trip per 64 KiB of a tensor
   drainTimeout: 30, // seconds; as HTTP
 });
 
@@ -74,6 +82,7 @@ export function resolveGrpcOptions(options: GrpcOptions = {}): Resolved {
   checkInteger('port', o.port, 0, 65535);
   checkInteger('maxMessageSize', o.maxMessageSize, 1, 2 ** 31 - 1);
   checkInteger('maxConcurrentStreams', o.maxConcurrentStreams, 1, 2 ** 31 - 1);
+  checkInteger('flowControlWindow', o.flowControlWindow, HTTP2_DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES);
   checkSeconds('drainTimeout', o.drainTimeout, 0);
   return Object.freeze(o);
 }
@@ -108,6 +117,7 @@ export async function serveGrpc(graphServer: EventRunner, options: GrpcOptions =
     'grpc.max_send_message_length': o.maxMessageSize,
     'grpc.max_concurrent_streams': o.maxConcurrentStreams,
   });
+  grantWindows(server, o.flowControlWindow);
   server.addService(inferenceService(), inferenceHandlers(graphServer));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(hostPort(o.host, o.port), ServerCredentials.createInsecure(), (err, bound) => {
