@@ -9,6 +9,9 @@
  * about twice node:http2 per call). @grpc/grpc-js checks the outputs before timing.
  *
  * HTTP and gRPC alternate `reps` times; ratio = median gRPC req/s ÷ median HTTP binary req/s (target ≥ 1).
+ * A third side alternates with them, reported beside the ratio: the same gRPC calls multiplexed on one
+ * connection, as a gRPC client's channel sends them (tritonclient's, grpc-js's), which HTTP/1.1 cannot do
+ * (src/server/grpc/flow-control.ts is what keeps those calls from queueing on one window).
  * Before timing, outputs over both transports must match onnxruntime-node's within 1e-4.
  *
  * The transport floor, measured after: the same calls (same clients, bodies and frames) to bare node:http and
@@ -102,17 +105,14 @@ async function measureFloor(ctx: BenchContext, http: readonly HttpBody[], frames
 }
 
 type Floor = Awaited<ReturnType<typeof measureFloor>>;
+type Measured = Awaited<ReturnType<typeof measureServer>>;
 
 /** The scenario's result from both sides' repetitions and the floor. */
-function resultOf(
-  ctx: BenchContext,
-  h: HttpPhase[],
-  g: HttpPhase[],
-  floor: Floor,
-  verification: object,
-): ScenarioResult {
-  const r = pairResult('HTTP binary', h, 'gRPC raw', g, ctx.concurrency);
+function resultOf(ctx: BenchContext, m: Measured, floor: Floor): ScenarioResult {
+  const r = pairResult('HTTP binary', m.h, 'gRPC raw', m.g, ctx.concurrency);
   const { baseline: hs, ours: gs } = r;
+  const channel = pairResult('HTTP binary', m.h, 'gRPC raw, one channel', m.channel, ctx.concurrency);
+  const cs = channel.ours;
   return pairScenarioResult(ctx, r, {
     scenario: 'grpc',
     target: TARGET,
@@ -120,19 +120,26 @@ function resultOf(
       `PP-OCR cls, c=${ctx.concurrency}: ` +
       `gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) ` +
       `vs HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms); ` +
+      `gRPC raw on one channel ${cs.rate.toFixed(0)} req/s (p99 ${cs.p99Ms} ms, ${channel.rateRatio} of HTTP); ` +
       `transport floor: bare node:http2 ${floor.h2.rate.toFixed(0)} vs bare node:http ${floor.http1.rate.toFixed(0)} ` +
       `req/s (${floor.ratio})`,
     figures: {
       grpc: gs,
       http: hs,
-      serverCpuMsPerRequest: { grpc: cpuMsPerRequest(gs), http: cpuMsPerRequest(hs) },
+      oneChannel: { ...cs, ratio: channel.rateRatio, pairedRatios: channel.pairedRatios },
+      serverCpuMsPerRequest: {
+        grpc: cpuMsPerRequest(gs),
+        http: cpuMsPerRequest(hs),
+        oneChannel: cpuMsPerRequest(cs),
+      },
       floor,
-      verification,
+      verification: m.verification,
       settings: settingsOf(ctx, {
         model: ctx.modelName,
         connections: ctx.concurrency,
         client:
-          'one closed loop: undici (HTTP), node:http2 with prepared gRPC frames (gRPC), one connection per caller',
+          'one closed loop: undici (HTTP), node:http2 with prepared gRPC frames (gRPC), one connection per ' +
+          'caller (the one-channel side: one connection for all callers)',
       }),
     },
   });
@@ -144,18 +151,20 @@ async function measureServer(ctx: BenchContext, images: Float32Array[], http: Ht
   const server = await startGraphserveGrpc(model);
   const c = ctx.concurrency;
   const sessions = h2Sessions(server.grpcTarget, c);
+  const channel = h2Sessions(server.grpcTarget, 1);
   const frames = grpc.map(grpcFrame);
   const pool = httpPool(server.url, c);
   try {
     const verification = await verify(ctx, server, images, grpc);
     ctx.log(`  verified ${verification.checked} outputs (HTTP and gRPC) against onnxruntime-node`);
-    const [h, g] = (await alternateHttp(ctx, [
+    const [h, g, one] = (await alternateHttp(ctx, [
       { label: 'HTTP binary', measure: () => measureLoop(ctx, server, httpCall(pool, INFER_PATH, http), c) },
       { label: 'gRPC raw', measure: () => measureLoop(ctx, server, h2GrpcCall(sessions, frames), c) },
-    ])) as [HttpPhase[], HttpPhase[]];
-    return { h, g, verification };
+      { label: 'gRPC raw, one channel', measure: () => measureLoop(ctx, server, h2GrpcCall(channel, frames), c) },
+    ])) as [HttpPhase[], HttpPhase[], HttpPhase[]];
+    return { h, g, channel: one, verification };
   } finally {
-    sessions.forEach((session) => session.close());
+    [...sessions, ...channel].forEach((session) => session.close());
     await pool.close();
     await server.stop();
   }
@@ -166,10 +175,10 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const spec = { name: 'x', shape: [1, ...IMAGE_SHAPE] };
   const http = images.map((d) => binaryBody(spec, d, true));
   const grpc = images.map((d) => grpcRequest(MODEL_NAME, spec, d));
-  const { h, g, verification } = await measureServer(ctx, images, http, grpc);
+  const measured = await measureServer(ctx, images, http, grpc);
   ctx.log('  transport floor: bare node:http and node:http2 servers, the same calls');
   const floor = await measureFloor(ctx, http, grpc.map(grpcFrame));
-  return resultOf(ctx, h, g, floor, verification);
+  return resultOf(ctx, measured, floor);
 }
 
 export const grpc: Scenario = {
