@@ -6,7 +6,6 @@ import type { Cancellation } from '../cancellation';
 import { isPlainObject } from '../step/paths';
 import type { Event } from '../event';
 import type { PredictOptions } from './types';
-import { trimSlashes } from '../url-path';
 
 /** The operations that run predict(). */
 export const PREDICT_OPS: readonly string[] = Object.freeze(['predict', 'infer', 'predict_dict', 'infer_dict']);
@@ -29,9 +28,12 @@ export function operationMethods(op: string, isCustom: (op: string) => boolean):
   return isCustom(op) ? ANY_METHOD : NONE;
 }
 
-/** MLRun's operation resolution: path first, then the body's `operation`, then 'infer' for non-GET. */
-export function resolveOperation(event: Event, body: unknown): { op: string; id: string } {
-  let op = trimSlashes(event.path);
+/**
+ * MLRun's operation resolution: the path's (`pathOp`: the event's path without its slashes) first, then the
+ * body's `operation`, then 'infer' for non-GET.
+ */
+export function resolveOperation(pathOp: string, event: Event, body: unknown): { op: string; id: string } {
+  let op = pathOp;
   let id = event.id;
   if (isPlainObject(body)) {
     if (!op && typeof body.operation === 'string') op = body.operation;

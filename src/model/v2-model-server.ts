@@ -51,6 +51,8 @@ import { trimSlashes } from '../url-path';
 interface Call {
   id: string;
   op: string;
+  /** The event's path without its slashes: the operation it names ('' for the model itself). */
+  pathOp: string;
   started: number;
   /** Set when the request came in the OIP tensor dialect. */
   inferRequest?: InferRequest;
@@ -258,8 +260,9 @@ export class V2ModelServer implements GraphStep {
   /** Handles one event (see the file comment); called concurrently. Resolves to the new body. */
   async doEvent(event: Event): Promise<unknown> {
     const body = getIn(event.body, this.inputPath);
-    const { op, id } = resolveOperation(event, body);
-    const call: Call = { id, op, started: nowMillis() };
+    const pathOp = trimSlashes(event.path);
+    const { op, id } = resolveOperation(pathOp, event, body);
+    const call: Call = { id, op, pathOp, started: nowMillis() };
     if (event.cancellation !== undefined) call.cancellation = event.cancellation;
     if (event.trigger !== undefined) call.trigger = event.trigger;
     const dispatched = this.dispatch(event, body, call);
@@ -280,8 +283,7 @@ export class V2ModelServer implements GraphStep {
 
   /** Answers the event's operation: a promise, or the answer itself when it is at hand (see ../step/thenable). */
   private dispatch(event: Event, body: unknown, call: Call): unknown {
-    const { op } = call;
-    const pathOp = trimSlashes(event.path);
+    const { op, pathOp } = call;
     const methods = this.allowedMethods(pathOp);
     if (methods.length > 0 && !methods.includes(event.method)) {
       const what = pathOp ? `operation ${pathOp} of model ${this.name}` : `model ${this.name}`;
