@@ -4,8 +4,10 @@
  * request's id. A failed request answers `error_message` (with infer_response's model_name and id set, so the
  * client can tell which) and the stream goes on.
  *
- * Bounds: at most `maxInFlight` requests of one stream run at once; beyond that the stream stops reading (gRPC
- * flow control holds the client back) until one is answered. The call's deadline bounds every request in it;
+ * Bounds: the stream stops reading (gRPC flow control then holds the client back) while `maxInFlight` of its
+ * requests run, until one is answered, and while its write buffer is full (the client does not take its answers),
+ * until it drains: a client that sends without reading holds at most `maxInFlight` requests and their answers on
+ * the server, not every request it sends. The call's deadline bounds every request in it;
  * when the client cancels the stream (or its deadline passes), every request still running is given up. The
  * stream ends once the client has half-closed it and every request has been answered.
  */
@@ -41,25 +43,38 @@ export function streamInfer(
   const running = new Set<Cancellation>();
   let halfClosed = false;
   let paused = false;
+  let writeBlocked = false; // the last write filled the write buffer; 'drain' says when it has room again
   const finishIfDone = (): void => {
     if (halfClosed && running.size === 0 && !call.cancelled) call.end();
   };
-  const answered = (cancellation: Cancellation, response: StreamResponse): void => {
-    running.delete(cancellation);
-    if (!call.cancelled && !call.destroyed) call.write(response);
-    if (paused && running.size < maxInFlight) {
+  const readMore = (): void => {
+    if (paused && running.size < maxInFlight && !writeBlocked) {
       paused = false;
       call.resume();
     }
+  };
+  const readNoMore = (): void => {
+    if (paused) return;
+    paused = true;
+    call.pause();
+  };
+  const answered = (cancellation: Cancellation, response: StreamResponse): void => {
+    running.delete(cancellation);
+    if (!call.cancelled && !call.destroyed && !call.write(response) && !writeBlocked) {
+      writeBlocked = true;
+      readNoMore();
+      call.once('drain', () => {
+        writeBlocked = false;
+        readMore();
+      });
+    }
+    readMore();
     finishIfDone();
   };
   call.on('data', (req: ProtoInferRequest) => {
     const cancellation = new Cancellation();
     running.add(cancellation);
-    if (running.size >= maxInFlight && !paused) {
-      paused = true;
-      call.pause();
-    }
+    if (running.size >= maxInFlight || writeBlocked) readNoMore();
     modelInfer(runner, req, call, cancellation).then(
       (infer) => answered(cancellation, { infer_response: infer }),
       (err: unknown) => answered(cancellation, failure(req, err)),
