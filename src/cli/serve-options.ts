@@ -210,7 +210,7 @@ export function addServeOptions(command: Command): Command {
         .default(http.keepAliveTimeout),
     )
     .addOption(
-      option('--max-connections <n>', 'open connections at most; 0 = no limit', 'MAX_CONNECTIONS')
+      option('--max-connections <n>', 'open connections at most, HTTP and gRPC each; 0 = no limit', 'MAX_CONNECTIONS')
         .argParser(integer('max connections', 0, 1_000_000))
         .default(http.maxConnections),
     )
@@ -299,6 +299,7 @@ export function grpcOptionsOf(flags: ServeFlags): GrpcOptions | undefined {
     port: flags.grpcPort,
     maxMessageSize: flags.grpcMaxMessageSize,
     flowControlWindow: flags.grpcFlowControlWindow,
+    maxConnections: flags.maxConnections,
     drainTimeout: flags.drainTimeout,
   };
 }

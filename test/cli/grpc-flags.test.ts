@@ -1,6 +1,6 @@
 /**
  * The CLI's gRPC contract: --grpc-port (GRAPHSERVE_GRPC_PORT, default 8081, 0 = any free port, -1 = no gRPC)
- * and --grpc-max-message-size become serveGrpc's options; a gRPC port that cannot be bound closes the HTTP
+ * and --grpc-max-message-size become serveGrpc's options, with --max-connections (the HTTP server's too); a gRPC port that cannot be bound closes the HTTP
  * server and fails the start. (The conformance test runs the compiled CLI with gRPC end to end.)
  */
 import * as net from 'node:net';
@@ -27,7 +27,7 @@ describe('--grpc-port and --grpc-max-message-size', () => {
     else process.env[ENV] = saved;
   });
 
-  it('serves gRPC on 8081 by default, on the HTTP host, with a 64 MiB message limit, 4 MiB windows and the drain timeout', () => {
+  it('serves gRPC on 8081 by default, on the HTTP host, with a 64 MiB message limit, 4 MiB windows, the drain timeout and the connection limit', () => {
     delete process.env[ENV];
     expect(grpcOptionsOf(flagsOf(['--host', '127.0.0.1', '--drain-timeout', '5']))).toEqual({
       host: '127.0.0.1',
@@ -35,7 +35,9 @@ describe('--grpc-port and --grpc-max-message-size', () => {
       maxMessageSize: 64 * 1024 * 1024,
       flowControlWindow: 4 * 1024 * 1024,
       drainTimeout: 5,
+      maxConnections: 4096,
     });
+    expect(grpcOptionsOf(flagsOf(['--max-connections', '7']))?.maxConnections).toBe(7);
   });
 
   it('takes the port from the flag, else from GRAPHSERVE_GRPC_PORT; -1 is no gRPC server', () => {

@@ -44,8 +44,15 @@ export interface InferClient {
   close(): void;
 }
 
-/** A client of the server at `target` (host:port); `maxMessageSize` raises grpc-js's 4 MiB default. */
-export function inferClient(target: string, maxMessageSize = 256 * 1024 * 1024): InferClient {
+/**
+ * A client of the server at `target` (host:port); `maxMessageSize` raises grpc-js's 4 MiB default; `channel`: more
+ * grpc-js channel options.
+ */
+export function inferClient(
+  target: string,
+  maxMessageSize = 256 * 1024 * 1024,
+  channel: Record<string, number> = {},
+): InferClient {
   const definition = loadSync(join(PROTO_DIR, 'grpc_service.proto'), {
     keepCase: true,
     longs: String,
@@ -60,6 +67,7 @@ export function inferClient(target: string, maxMessageSize = 256 * 1024 * 1024):
   const client = new pkg.inference.GRPCInferenceService(target, credentials.createInsecure(), {
     'grpc.max_receive_message_length': maxMessageSize,
     'grpc.max_send_message_length': maxMessageSize,
+    ...channel,
   });
   return {
     call: (rpc, request, options = {}) =>

@@ -14,37 +14,29 @@
  * (three rounds): on one connection 1,700-2,100 calls/s with Node's windows against 3,200-4,600 with 1-16 MiB;
  * on 64 connections 3,700-4,000 against 3,400-5,600; the servers' CPU per call fell by a quarter to a half.
  *
- * grpc-js creates its HTTP/2 servers itself and takes no option for their settings, so the server's
- * `createHttp2Server` is wrapped (a method of the grpc-js this package locks, 1.14, that its type declarations
- * keep private). Where a
- * version no longer has it the windows stay Node's and a warning says so; test/server/grpc-flow-control.test.ts
- * checks what a client is granted.
+ * grpc-js takes no option for its HTTP/2 servers' settings: they are set on each as it is created
+ * (./http2-servers.ts). Where a grpc-js version does not allow that the windows stay Node's and a warning says so;
+ * test/server/grpc-flow-control.test.ts checks what a client is granted.
  */
 import type * as http2 from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
+import { onHttp2Server } from './http2-servers';
 
 /** The largest window HTTP/2 allows (RFC 9113 §6.9.1). */
 export const MAX_WINDOW_BYTES = 2 ** 31 - 1;
 /** The window HTTP/2 starts with, and the smallest one to grant. */
 export const HTTP2_DEFAULT_WINDOW_BYTES = 65_535;
 
-type CreateHttp2Server = (credentials: unknown) => http2.Http2Server;
-
 /** Grants `bytes` of window to every connection of `server` and to every call on it (see the module comment). */
 export function grantWindows(server: Server, bytes: number): void {
   if (bytes === HTTP2_DEFAULT_WINDOW_BYTES) return;
-  const internals = server as unknown as { createHttp2Server?: CreateHttp2Server };
-  const create = internals.createHttp2Server;
-  if (typeof create !== 'function') {
+  const granted = onHttp2Server(server, (http2Server) => {
+    http2Server.updateSettings({ initialWindowSize: bytes });
+    http2Server.on('session', (session: http2.ServerHttp2Session) => session.setLocalWindowSize(bytes));
+  });
+  if (!granted) {
     process.emitWarning('@grpc/grpc-js has no createHttp2Server: gRPC flow-control windows stay at 64 KiB', {
       code: 'GRAPHSERVE_GRPC_WINDOW',
     });
-    return;
   }
-  internals.createHttp2Server = function (this: Server, credentials: unknown): http2.Http2Server {
-    const http2Server = create.call(this, credentials);
-    http2Server.updateSettings({ initialWindowSize: bytes });
-    http2Server.on('session', (session: http2.ServerHttp2Session) => session.setLocalWindowSize(bytes));
-    return http2Server;
-  };
 }

@@ -4,7 +4,8 @@
  * translates: every RPC becomes an Event handed to GraphServer.run (./handlers.ts), so routing, checks and
  * errors are the same, mapped to gRPC status codes (./status.ts).
  *
- * Bounds: messages larger than `maxMessageSize` either way are refused with RESOURCE_EXHAUSTED; a connection
+ * Bounds: messages larger than `maxMessageSize` either way are refused with RESOURCE_EXHAUSTED; at most
+ * `maxConnections` connections are open at once (as the HTTP server's), and a connection
  * runs at most `maxConcurrentStreams` calls at once, and a client may send `flowControlWindow` bytes ahead of
  * what the server has read (./flow-control.ts); a client's deadline bounds its call (with GraphServer's
  * request timeout, whichever comes first); close() drains within `drainTimeout`.
@@ -15,6 +16,7 @@ import { InvalidOptionError } from '../../errors';
 import type { EventRunner } from './events';
 import { HTTP2_DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES, grantWindows } from './flow-control';
 import { inferenceHandlers } from './handlers';
+import { onHttp2Server } from './http2-servers';
 import { inferenceService } from './proto';
 
 export type { EventRunner } from './events';
@@ -26,6 +28,8 @@ export interface GrpcOptions {
   port?: number;
   /** Largest message received or sent, bytes; larger ones fail with RESOURCE_EXHAUSTED. */
   maxMessageSize?: number;
+  /** Connections open at once, at most; more are closed as they arrive. 0 = no limit. */
+  maxConnections?: number;
   /** Calls one connection may run at once (HTTP/2 concurrent streams). */
   maxConcurrentStreams?: number;
   /**
@@ -44,6 +48,7 @@ export const kDefaultGrpcOptions: Readonly<Required<GrpcOptions>> = Object.freez
   host: '0.0.0.0',
   port: 8081, // MLServer's and KServe's gRPC port (Triton's is 8001)
   maxMessageSize: 64 * 1024 * 1024, // bytes; the HTTP body limit's default (gRPC's own default is 4 MiB)
+  maxConnections: 4096, // as the HTTP server's
   maxConcurrentStreams: 1024,
   flowControlWindow: 4 * 1024 * 1024, // bytes; Node's is 64 KiB, a round trip per 64 KiB of a tensor
   drainTimeout: 30, // seconds; as HTTP
@@ -81,6 +86,7 @@ export function resolveGrpcOptions(options: GrpcOptions = {}): Resolved {
   }
   checkInteger('port', o.port, 0, 65535);
   checkInteger('maxMessageSize', o.maxMessageSize, 1, 2 ** 31 - 1);
+  checkInteger('maxConnections', o.maxConnections, 0, 2 ** 31 - 1);
   checkInteger('maxConcurrentStreams', o.maxConcurrentStreams, 1, 2 ** 31 - 1);
   checkInteger('flowControlWindow', o.flowControlWindow, HTTP2_DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES);
   checkSeconds('drainTimeout', o.drainTimeout, 0);
@@ -97,6 +103,19 @@ function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   return Promise.race([work.then(() => true), late]).finally(() => clearTimeout(timer));
+}
+
+/** Closes connections beyond `max` as they arrive (0: no limit); warns when grpc-js does not allow it. */
+function limitConnections(server: Server, max: number): void {
+  if (max === 0) return;
+  const limited = onHttp2Server(server, (http2Server) => {
+    http2Server.maxConnections = max;
+  });
+  if (!limited) {
+    process.emitWarning('@grpc/grpc-js has no createHttp2Server: gRPC connections are not limited', {
+      code: 'GRAPHSERVE_GRPC_CONNECTIONS',
+    });
+  }
 }
 
 /** Drains GraphServer (bounded), then closes the server: answered calls get SETTLE_MS to be written. */
@@ -118,6 +137,7 @@ export async function serveGrpc(graphServer: EventRunner, options: GrpcOptions =
     'grpc.max_concurrent_streams': o.maxConcurrentStreams,
   });
   grantWindows(server, o.flowControlWindow);
+  limitConnections(server, o.maxConnections);
   server.addService(inferenceService(), inferenceHandlers(graphServer));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(hostPort(o.host, o.port), ServerCredentials.createInsecure(), (err, bound) => {
