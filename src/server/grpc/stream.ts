@@ -6,8 +6,9 @@
  *
  * Bounds: the stream stops reading (gRPC flow control then holds the client back) while `maxInFlight` of its
  * requests run, until one is answered, and while its write buffer is full (the client does not take its answers),
- * until it drains: a client that sends without reading holds at most `maxInFlight` requests and their answers on
- * the server, not every request it sends. The call's deadline bounds every request in it;
+ * until it drains: a client that sends without reading holds on the server the requests read before its write
+ * buffer filled (at most `maxInFlight` more) and their answers, not every request it sends. The call's deadline
+ * bounds every request in it;
  * when the client cancels the stream (or its deadline passes), every request still running is given up. The
  * stream ends once the client has half-closed it and every request has been answered.
  */
