@@ -5,6 +5,7 @@
 import { InvalidOptionError } from '../errors';
 import type { ServingContext } from '../step/context';
 import type { RetryPolicy } from './http-client';
+import { trimLeadingSlashes, trimTrailingSlashes } from '../url-path';
 
 /** What a url function gets besides the body: the fixed endpoint (url + subpath) and the context. */
 export interface UrlScope {
@@ -89,10 +90,10 @@ export function fixedEndpoint(stepName: string, options: HttpStepOptions): strin
   if (!/^https?:\/\//.test(options.url)) {
     throw new InvalidOptionError(`${stepName}: url must be an http(s) URL, got ${options.url}`);
   }
-  const url = options.url.replace(/\/+$/, '');
+  const url = trimTrailingSlashes(options.url);
   const subpath = options.subpath;
   if (!subpath || subpath === '$path') return url;
-  return `${url}/${subpath.replace(/^\/+/, '')}`;
+  return `${url}/${trimLeadingSlashes(subpath)}`;
 }
 
 /** A request body on the wire: raw for strings and binary, JSON for anything else. */

@@ -17,6 +17,7 @@ import { getIn, updateIn } from '../step/paths';
 import { registerClass } from '../step/registry';
 import type { GraphStep } from '../step/step';
 import type { Event } from '../event';
+import { trimLeadingSlashes } from '../url-path';
 import { HttpClient, parseReply, type RetryPolicy } from './http-client';
 import {
   encodeBody,
@@ -48,11 +49,11 @@ export class RemoteStep implements GraphStep {
   /** Sends one event; called concurrently (at most maxInFlight requests are on the wire at once). */
   async doEvent(event: Event): Promise<unknown> {
     const body = getIn(event.body, this.options.inputPath);
-    const url = this.urlFor(body, event);
+    const path = trimLeadingSlashes(event.path);
+    const url = this.urlFor(body, path);
     const method = (this.options.method ?? (event.method || 'POST')).toUpperCase();
     const headers: Record<string, string> = { ...(this.options.headers ?? {}) };
     if (event.id) headers['mlrun-event-id'] = event.id;
-    const path = event.path.replace(/^\/+/, '');
     if (path && this.endpoint !== undefined) headers['mlrun-event-path'] = event.path;
     let payload: string | Uint8Array | undefined;
     if (method !== 'GET' && method !== 'HEAD' && body !== undefined) {
@@ -74,11 +75,11 @@ export class RemoteStep implements GraphStep {
     return this.client.close();
   }
 
-  private urlFor(body: unknown, event: Event): string {
+  /** The URL of one event: `path` is its path without leading slashes. */
+  private urlFor(body: unknown, path: string): string {
     if (this.endpoint === undefined)
       return this.options.urlExpression!(body, { endpoint: undefined, context: this.context });
     if (this.options.subpath !== '$path') return this.endpoint;
-    const path = event.path.replace(/^\/+/, '');
     return path ? `${this.endpoint}/${path}` : this.endpoint;
   }
 }
