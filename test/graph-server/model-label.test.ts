@@ -10,25 +10,32 @@ describe('modelLabel', () => {
   const router = new ModelRouter();
   router.addRoute('m', step('m')).addRoute('m:2', step('m')).addRoute('n', step('n'));
 
-  it('names the route a model path resolves to', () => {
-    expect(modelLabel(router, '/v2/models/m/infer')).toBe('m');
-    expect(modelLabel(router, '/v2/models/m')).toBe('m');
-    expect(modelLabel(router, '/v2/models/n/ready')).toBe('n');
+  it.each<[string, string]>([
+    ['/v2/models/m/infer', 'm'],
+    ['/v2/models/m', 'm'],
+    ['/v2/models/n/ready', 'n'],
+  ])('names the route a model path resolves to: %s → %s', (path, label) => {
+    expect(modelLabel(router, path)).toBe(label);
   });
 
-  it('names a version by its versioned key when the graph routes it, else the model', () => {
-    expect(modelLabel(router, '/v2/models/m/versions/2/infer')).toBe('m:2');
-    expect(modelLabel(router, '/v2/models/m/versions/2')).toBe('m:2');
-    expect(modelLabel(router, '/v2/models/m/versions/7/infer')).toBe('m');
-    expect(modelLabel(router, '/v2/models/n/versions/1/infer')).toBe('n');
-    expect(modelLabel(router, '/v2/models/m/versions/')).toBe('m');
+  it.each<[string, string]>([
+    ['/v2/models/m/versions/2/infer', 'm:2'],
+    ['/v2/models/m/versions/2', 'm:2'],
+    ['/v2/models/m/versions/7/infer', 'm'],
+    ['/v2/models/n/versions/1/infer', 'n'],
+    ['/v2/models/m/versions/', 'm'],
+  ])('names a version by its versioned key when the graph routes it, else the model: %s → %s', (path, label) => {
+    expect(modelLabel(router, path)).toBe(label);
   });
 
-  it('is empty for unknown models and paths outside the prefix', () => {
-    expect(modelLabel(router, '/v2/models/made-up/infer')).toBe('');
-    expect(modelLabel(router, '/v2/modelsm/infer')).toBe('');
-    expect(modelLabel(router, '/v2/health/ready')).toBe('');
-    expect(modelLabel(router, '/v2/models')).toBe('');
+  it.each(['/v2/models/made-up/infer', '/v2/modelsm/infer', '/v2/health/ready', '/v2/models'])(
+    'is empty for unknown models and paths outside the prefix: %s',
+    (path) => {
+      expect(modelLabel(router, path)).toBe('');
+    },
+  );
+
+  it('is empty for a graph that is not a router', () => {
     expect(modelLabel(step('x'), '/v2/models/m/infer')).toBe('');
   });
 });
