@@ -19,6 +19,7 @@ import { type CallEvent, type EventRunner, modelPath, runCall, segment } from '.
 import { modelInfer } from './infer';
 import { fromProtoParameters } from './parameters';
 import type { ProtoInferRequest, ProtoParameter } from './proto';
+import { releaseReceivedBytes } from './received-bytes';
 import { errorOfResponse, errorOfThrown } from './status';
 import { streamInfer } from './stream';
 
@@ -34,9 +35,13 @@ interface RepositoryRequest {
   parameters: Record<string, ProtoParameter>;
 }
 
-/** A unary handler: resolves with the response message, or answers the error's gRPC status. */
+/**
+ * A unary handler: resolves with the response message, or answers the error's gRPC status. The request is decoded:
+ * the socket reads it came in are let go of (./received-bytes.ts).
+ */
 function unary(handler: Unary): UntypedHandleCall {
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+    releaseReceivedBytes(call);
     handler(call.request as never, call).then(
       (response) => callback(null, response),
       (err: unknown) => callback(isServiceError(err) ? err : errorOfThrown(err)),

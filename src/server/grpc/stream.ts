@@ -17,6 +17,7 @@ import { Cancellation } from '../../cancellation';
 import { cancelReason, type EventRunner } from './events';
 import { modelInfer } from './infer';
 import type { ProtoInferRequest, ProtoInferResponse } from './proto';
+import { releaseReceivedBytes } from './received-bytes';
 import { errorOfThrown } from './status';
 
 interface StreamResponse {
@@ -73,6 +74,7 @@ export function streamInfer(
     finishIfDone();
   };
   call.on('data', (req: ProtoInferRequest) => {
+    releaseReceivedBytes(call);
     const cancellation = new Cancellation();
     running.add(cancellation);
     if (running.size >= maxInFlight || writeBlocked) readNoMore();
