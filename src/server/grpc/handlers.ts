@@ -36,8 +36,8 @@ interface RepositoryRequest {
 }
 
 /**
- * A unary handler: resolves with the response message, or answers the error's gRPC status. The request is decoded:
- * the socket reads it came in are let go of (./received-bytes.ts).
+ * A unary handler: resolves with the response message, or answers the error's gRPC status. The request is whole by
+ * then, so the call first lets go of the socket reads it came in (./received-bytes.ts).
  */
 function unary(handler: Unary): UntypedHandleCall {
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
