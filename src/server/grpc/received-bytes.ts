@@ -8,9 +8,9 @@
  * hands out DATA frames as views of it), so a call waiting for its model held its message twice over in
  * ArrayBuffers. PP-OCR images (110 kB) at c=64: a heap snapshot found 14.4 MB of ArrayBuffers, half of them held
  * by decoders (readPartialMessage, readCompressFlag); 7.3 MB once they let go. V8 starts a young collection for
- * every 32 MB of young ArrayBuffers, so the doubled live set made those collections come sooner and promote calls
- * still running; the server answered 1.05-1.27x the calls a second with the views dropped (five alternating
- * pairs, median 1.20).
+ * every 32 MB of young ArrayBuffers, so a doubled live set makes those collections come sooner and promote calls
+ * still running. Throughput: 1.09x and 1.20x (medians of five alternating pairs of fresh servers, gRPC at c=64);
+ * in the grpc bench scenario, whose server runs longer, no change stands out of the noise.
  *
  * Between messages the decoder has no use for those views: it replaces both when the next message begins. So each
  * handler, given a message, drops them when its call's decoder is between messages (a stream's decoder may already
