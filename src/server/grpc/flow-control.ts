@@ -30,13 +30,12 @@ export const HTTP2_DEFAULT_WINDOW_BYTES = 65_535;
 /** Grants `bytes` of window to every connection of `server` and to every call on it (see the module comment). */
 export function grantWindows(server: Server, bytes: number): void {
   if (bytes === HTTP2_DEFAULT_WINDOW_BYTES) return;
-  const granted = onHttp2Server(server, (http2Server) => {
-    http2Server.updateSettings({ initialWindowSize: bytes });
-    http2Server.on('session', (session: http2.ServerHttp2Session) => session.setLocalWindowSize(bytes));
-  });
-  if (!granted) {
-    process.emitWarning('@grpc/grpc-js has no createHttp2Server: gRPC flow-control windows stay at 64 KiB', {
-      code: 'GRAPHSERVE_GRPC_WINDOW',
-    });
-  }
+  onHttp2Server(
+    server,
+    (http2Server) => {
+      http2Server.updateSettings({ initialWindowSize: bytes });
+      http2Server.on('session', (session: http2.ServerHttp2Session) => session.setLocalWindowSize(bytes));
+    },
+    { message: 'gRPC flow-control windows stay at 64 KiB', code: 'GRAPHSERVE_GRPC_WINDOW' },
+  );
 }

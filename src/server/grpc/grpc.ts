@@ -108,14 +108,13 @@ function within(work: Promise<unknown>, ms: number): Promise<boolean> {
 /** Closes connections beyond `max` as they arrive (0: no limit); warns when grpc-js does not allow it. */
 function limitConnections(server: Server, max: number): void {
   if (max === 0) return;
-  const limited = onHttp2Server(server, (http2Server) => {
-    http2Server.maxConnections = max;
-  });
-  if (!limited) {
-    process.emitWarning('@grpc/grpc-js has no createHttp2Server: gRPC connections are not limited', {
-      code: 'GRAPHSERVE_GRPC_CONNECTIONS',
-    });
-  }
+  onHttp2Server(
+    server,
+    (http2Server) => {
+      http2Server.maxConnections = max;
+    },
+    { message: 'gRPC connections are not limited', code: 'GRAPHSERVE_GRPC_CONNECTIONS' },
+  );
 }
 
 /** Drains GraphServer (bounded), then closes the server: answered calls get SETTLE_MS to be written. */

@@ -9,19 +9,33 @@ import type { Server } from '@grpc/grpc-js';
 
 type CreateHttp2Server = (credentials: unknown) => http2.Http2Server;
 
+/** What a caller of onHttp2Server loses where grpc-js cannot be hooked: said in a process warning. */
+export interface Unapplied {
+  /** What stays as it is, e.g. 'gRPC connections are not limited'. */
+  message: string;
+  /** The warning's code (GRAPHSERVE_GRPC_…). */
+  code: string;
+}
+
 /**
- * Calls `configure` with every HTTP/2 server `server` creates from now on (before bindAsync binds it). Returns false,
- * configuring nothing, when this grpc-js has no createHttp2Server: the caller then warns that its setting is not
- * applied. May be called more than once: each configure runs, in order.
+ * Calls `configure` with every HTTP/2 server `server` creates from now on (before bindAsync binds it). When this
+ * grpc-js has no createHttp2Server, configures nothing and emits a process warning saying what is `unapplied`.
+ * May be called more than once: each configure runs, in order.
  */
-export function onHttp2Server(server: Server, configure: (http2Server: http2.Http2Server) => void): boolean {
+export function onHttp2Server(
+  server: Server,
+  configure: (http2Server: http2.Http2Server) => void,
+  unapplied: Unapplied,
+): void {
   const internals = server as unknown as { createHttp2Server?: CreateHttp2Server };
   const create = internals.createHttp2Server;
-  if (typeof create !== 'function') return false;
+  if (typeof create !== 'function') {
+    process.emitWarning(`@grpc/grpc-js has no createHttp2Server: ${unapplied.message}`, { code: unapplied.code });
+    return;
+  }
   internals.createHttp2Server = function (this: Server, credentials: unknown): http2.Http2Server {
     const http2Server = create.call(this, credentials);
     configure(http2Server);
     return http2Server;
   };
-  return true;
 }
