@@ -4,7 +4,8 @@
  * expression or a new string: two character tests.
  */
 
-const SLASH = 0x2f;
+/** The character code of '/'. */
+export const SLASH = 0x2f;
 
 /** `path` without its trailing slashes; `path` itself when it ends in none. */
 export function trimTrailingSlashes(path: string): string {

@@ -27,6 +27,7 @@ import type { SessionStats } from '../../bindings/session';
 import { BaseRouter } from '../graph/router';
 import type { GraphStep } from '../step/step';
 import type { EventResponse } from '../event';
+import { SLASH } from '../url-path';
 
 export const METRICS_PATH = '/metrics';
 
@@ -36,7 +37,6 @@ export const LATENCY_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 const PREFIX = 'graphserve_';
-const SLASH = 0x2f;
 const VERSIONS = 'versions/';
 
 /** A step that may carry an engine session (OnnxModelServer does); read by duck typing. */
