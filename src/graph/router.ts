@@ -242,7 +242,7 @@ export abstract class BaseRouter implements GraphStep {
       const available = [...own, ...versions].join(' | ');
       throw new ModelNotFoundError(`model ${name} has no version ${version}, available versions: ${available}`);
     }
-    throw new ModelNotFoundError(`model ${key} does not exist, available models: ${keys.join(' | ')}`);
+    throw new ModelNotFoundError(`model ${key} does not exist, available models: ${keys.join(' | ') || '(none)'}`);
   }
 }
 

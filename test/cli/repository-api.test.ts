@@ -27,7 +27,11 @@ describe('the repository API in explicit mode', () => {
       expect.stringMatching(/^1 of 1 model\(s\) ready from /),
     ]);
     expect((await served.call('GET', '/v2/health/ready')).status).toBe(200);
-    expect((await served.call('POST', '/v2/models/iris/infer', IRIS_INPUT)).status).toBe(404);
+    // Never loaded: the registry does not know it (only the index reads the folders), so the router's 404.
+    expect(await served.call('POST', '/v2/models/iris/infer', IRIS_INPUT)).toEqual({
+      status: 404,
+      body: { error: 'model iris does not exist, available models: other', code: 'GS_MODEL_NOT_FOUND' },
+    });
   });
 
   it('indexes every folder, loaded or not, and only READY ones with {"ready": true}', async () => {
@@ -123,7 +127,11 @@ describe('the repository API in explicit mode', () => {
 
   it('unloads a model: it is no longer served and the index says so', async () => {
     expect(await served.call('POST', '/v2/repository/models/iris/unload')).toEqual({ status: 200, body: {} });
-    expect((await served.call('POST', '/v2/models/iris/infer', IRIS_INPUT)).status).toBe(404);
+    expect(await served.call('POST', '/v2/models/iris/infer', IRIS_INPUT)).toEqual({
+      status: 404,
+      body: { error: 'model iris is not loaded (unloaded)', code: 'GS_MODEL_NOT_FOUND' },
+    });
+    expect((await served.call('GET', '/v2/models/iris/ready')).status).toBe(404);
     const index = await served.call('POST', '/v2/repository/index');
     expect(index.body).toContainEqual({ name: 'iris', version: '', state: 'UNAVAILABLE', reason: 'unloaded' });
   });
@@ -164,7 +172,14 @@ describe('bad repository requests answer 4xx and the server stays up', () => {
     expect(res.body.error).toMatch(/^failed to load model corrupt: /);
     expect(res.body.error).not.toMatch(/\/tmp\//);
     const index = await served.call('POST', '/v2/repository/index');
-    expect(index.body).toContainEqual(expect.objectContaining({ name: 'corrupt', state: 'UNAVAILABLE' }));
+    const entry = index.body.find((e: { name: string }) => e.name === 'corrupt');
+    expect(entry).toMatchObject({ state: 'UNAVAILABLE', reason: expect.stringMatching(/^cannot load 'model.onnx': /) });
+    expect(entry.reason).not.toMatch(/\/tmp\//);
+    const infer = await served.call('POST', '/v2/models/corrupt/infer', IRIS_INPUT);
+    expect(infer).toEqual({
+      status: 404,
+      body: { error: `model corrupt is not loaded (${entry.reason})`, code: 'GS_MODEL_NOT_FOUND' },
+    });
     expect((await served.call('POST', '/v2/models/other/infer', IRIS_INPUT)).status).toBe(200);
     expect((await served.call('GET', '/v2/health/ready')).status).toBe(200);
   });

@@ -43,13 +43,53 @@ describe('unload', () => {
       const unload = served.call('POST', '/v2/repository/models/held/unload').then((res) => ((unloaded = true), res));
       await waitFor('the route to be taken out', () => !router.routes.has('held'));
       expect(unloaded).toBe(false);
-      expect((await served.call('POST', '/v2/models/held/infer', { inputs: [1] })).status).toBe(404);
+      expect(await served.call('POST', '/v2/models/held/infer', { inputs: [1] })).toEqual({
+        status: 404,
+        body: { error: 'model held is being unloaded', code: 'GS_MODEL_NOT_FOUND' },
+      });
       expect(global.__heldLog).toEqual([]);
       global.__heldRelease();
       const answers = await Promise.all(requests);
       expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
       expect(await unload).toEqual({ status: 200, body: {} });
       expect(global.__heldLog).toEqual([...Array(8).fill('answer'), 'dispose']);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+/** A model whose load (postInit) waits until the test releases it. */
+const SLOW_MODULE = `
+let release;
+globalThis.__slowGate = new Promise((r) => (release = r));
+globalThis.__slowRelease = () => release();
+class Slow {
+  constructor(options) { this.name = options.name; }
+  async postInit() { await globalThis.__slowGate; }
+  async doEvent() { return { slow: true }; }
+}
+module.exports = { Slow };
+`;
+
+describe('a model that is loading', () => {
+  it('answers 503 until its load completes, then serves', async () => {
+    const dir = makeRepo({ 'slow/model-settings.json': '{"className": "Slow"}' });
+    const module = join(dir, '..', 'slow.js');
+    writeFileSync(module, SLOW_MODULE);
+    const served = await serveRepo({ modelRepository: dir, module, modelControlMode: 'explicit' });
+    try {
+      const load = served.call('POST', '/v2/repository/models/slow/load');
+      const index = async () => (await served.call('POST', '/v2/repository/index')).body as Array<{ state: string }>;
+      await waitFor('slow to be loading', async () => (await index())[0]?.state === 'LOADING');
+      expect(await served.call('POST', '/v2/models/slow/infer', { inputs: [1] })).toEqual({
+        status: 503,
+        body: { error: 'model slow is loading', code: 'GS_NOT_READY' },
+      });
+      expect((await served.call('GET', '/v2/models/slow/ready')).status).toBe(503);
+      (globalThis as unknown as { __slowRelease: () => void }).__slowRelease();
+      expect(await load).toEqual({ status: 200, body: {} });
+      expect(await served.call('POST', '/v2/models/slow/infer', { inputs: [1] })).toMatchObject({ status: 200 });
     } finally {
       await served.close();
     }

@@ -16,7 +16,7 @@
  * Operations on one model run one after the other; operations on different models run concurrently.
  */
 import { basename } from 'node:path';
-import { ModelNotFoundError, RepositoryError } from '../../errors';
+import { ModelNotFoundError, RepositoryError, redactMessage } from '../../errors';
 import { FailedModel } from '../../model/failed-model';
 import {
   fingerprintFolder,
@@ -249,7 +249,7 @@ export class ModelRegistry implements RepositoryControl, PolledRegistry {
       if (entry.dir !== undefined) named.add(basename(entry.dir));
       const versions = entry.state === 'READY' ? (entry.folder?.models.map((m) => m.version) ?? ['']) : [''];
       for (const version of versions)
-        list.push({ name: entry.name, version, state: entry.state, reason: entry.reason });
+        list.push({ name: entry.name, version, state: entry.state, reason: redactMessage(entry.reason) });
     }
     for (const { folder } of found) {
       if (!named.has(folder)) list.push({ name: folder, version: '', state: 'UNAVAILABLE', reason: 'not loaded' });
@@ -262,6 +262,11 @@ export class ModelRegistry implements RepositoryControl, PolledRegistry {
     if (folder === undefined || folder.layout !== 'triton') return undefined;
     const policy = folder.settings.versionPolicy ?? kDefaultVersionPolicy;
     return { policy, served: folder.models.map((m) => m.version), available: [...folder.available] };
+  }
+
+  status(name: string): { state: ModelState; reason: string } | undefined {
+    const entry = this.#entries.get(name);
+    return entry === undefined ? undefined : { state: entry.state, reason: redactMessage(entry.reason) };
   }
 
   /**

@@ -45,6 +45,8 @@ export interface RepositoryControl {
   unload(name: string): Promise<void>;
   /** A served model's version policy and versions (served and found), when it has version folders. */
   versions(name: string): { policy: VersionPolicy; served: string[]; available: string[] } | undefined;
+  /** The state of a model the registry has tried to load (or unloaded); undefined for any other name. */
+  status(name: string): { state: ModelState; reason: string } | undefined;
 }
 
 export interface RepositoryRouterOptions extends RouterOptions {
@@ -125,11 +127,16 @@ export class RepositoryRouter extends ModelRouter {
       .follow(isInference(event.method, route.subpath), () => step.doEvent({ ...event, path: `/${route.subpath}` }));
   }
 
-  /** A versioned key that is not routed: 404 listing the versions served (and those the policy leaves out). */
+  /**
+   * A key that is not routed: for a versioned key, 404 listing the versions served (and those the policy
+   * leaves out); for a model the registry knows but does not serve, why (see notServed).
+   */
   protected override getRoute(key: string): GraphStep {
     const step = this.routes.get(key);
     if (step !== undefined) return step;
     const [name, version] = splitKey(key);
+    const status = version === '' ? this.control?.status(name) : undefined;
+    if (status !== undefined && status.state !== 'READY') throw notServed(name, status.state, status.reason);
     const versions = version === '' ? undefined : this.control?.versions(name);
     if (versions !== undefined) {
       const others = versions.available.filter((v) => !versions.served.includes(v));
@@ -209,6 +216,16 @@ function overrideOf(body: Record<string, unknown>): string | undefined {
     throw new BadRequestError('repository load: parameters.config must be a string of model-settings JSON');
   }
   return config;
+}
+
+/**
+ * Why a model the registry knows has no route: 503 while it loads (the client may retry), else 404 saying
+ * it is not loaded and why (unloaded, or its load failed and with what).
+ */
+function notServed(name: string, state: ModelState, reason: string): Error {
+  if (state === 'LOADING') return new NotReadyError(`model ${name} is loading`);
+  if (state === 'UNLOADING') return new ModelNotFoundError(`model ${name} is being unloaded`);
+  return new ModelNotFoundError(`model ${name} is not loaded${reason === '' ? '' : ` (${reason})`}`);
 }
 
 function requireMethod(event: Event, methods: readonly string[], what: string): void {
