@@ -34,6 +34,16 @@ describe('the repository API in explicit mode', () => {
     });
   });
 
+  it("lists Triton's repository, configuration and statistics extensions in server metadata", async () => {
+    const meta = await served.call('GET', '/v2');
+    expect(meta.body.extensions).toEqual([
+      'binary_tensor_data',
+      'model_repository',
+      'model_configuration',
+      'statistics',
+    ]);
+  });
+
   it('indexes every folder, loaded or not, and only READY ones with {"ready": true}', async () => {
     const all = await served.call('POST', '/v2/repository/index');
     expect(all).toEqual({

@@ -102,6 +102,9 @@ function sampleInputs(): Record<string, { model: string; feeds: Record<string, o
   };
 }
 
+/** What `graphserve serve --model-repository` lists in server metadata (Triton's extension names). */
+const REPOSITORY_SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'model_configuration', 'statistics'];
+
 /**
  * Expectations for the models that exist among `models` (a missing file is left out, so the script reports
  * the calls that need it as failed, naming the model).
@@ -109,7 +112,7 @@ function sampleInputs(): Record<string, { model: string; feeds: Record<string, o
 export async function buildExpectations(root: string, models: ServedModel[]): Promise<Expectations> {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   const expectations: Expectations = {
-    server: { name: 'graphserve', version: pkg.version, extensions: ['binary_tensor_data'] },
+    server: { name: 'graphserve', version: pkg.version, extensions: REPOSITORY_SERVER_EXTENSIONS },
     models: {},
     samples: {},
     missing: {},

@@ -54,6 +54,13 @@ export interface RepositoryRouterOptions extends RouterOptions {
   readyWhenEmpty?: boolean;
 }
 
+/** The protocol extensions this router adds to server metadata's (Triton's names). */
+export const REPOSITORY_EXTENSIONS: readonly string[] = Object.freeze([
+  'model_repository',
+  'model_configuration',
+  'statistics',
+]);
+
 const POST_ONLY: readonly string[] = Object.freeze(['POST']);
 const GET_ONLY: readonly string[] = Object.freeze(['GET']);
 const REPOSITORY_OPS = new Set(['load', 'unload']);
@@ -82,6 +89,12 @@ export class RepositoryRouter extends ModelRouter {
   override isReady(): boolean {
     if (this.routes.size === 0 && this.readyWhenEmpty) return true;
     return super.isReady();
+  }
+
+  /** Server metadata, listing the repository, configuration and statistics extensions too. */
+  override serverMetadata(): { name: string; version: string; extensions: string[] } {
+    const metadata = super.serverMetadata();
+    return { ...metadata, extensions: [...metadata.extensions, ...REPOSITORY_EXTENSIONS] };
   }
 
   /** Model names: a versioned key ('m:2') is left out when its model is routed by name too. */
