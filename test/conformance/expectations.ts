@@ -26,6 +26,8 @@ export interface Expectations {
   samples: Record<string, { model: string; inputs: Record<string, JsonTensor>; outputs: Record<string, JsonTensor> }>;
   /** Models whose file did not exist: name -> the file. */
   missing: Record<string, string>;
+  /** The ONNX file of each model that exists (the repository script sends one as a load's file override). */
+  files: Record<string, string>;
 }
 
 /** A model served by the test: its name in the repository and its ONNX file. */
@@ -116,6 +118,7 @@ export async function buildExpectations(root: string, models: ServedModel[]): Pr
     models: {},
     samples: {},
     missing: {},
+    files: {},
   };
   const sessions = new Map<string, ort.InferenceSession>();
   for (const model of models) {
@@ -125,6 +128,7 @@ export async function buildExpectations(root: string, models: ServedModel[]): Pr
     }
     const session = await ort.InferenceSession.create(model.file, { intraOpNumThreads: 1 });
     sessions.set(model.name, session);
+    expectations.files[model.name] = model.file;
     expectations.models[model.name] = {
       inputs: metaOf(session.inputMetadata),
       outputs: metaOf(session.outputMetadata),

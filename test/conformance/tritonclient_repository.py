@@ -25,11 +25,26 @@ class Repository(Recorder):
         self.grpc = grpcclient.InferenceServerClient(grpc_url)
         self.http = httpclient.InferenceServerClient(http_url, connection_timeout=TIMEOUT_S, network_timeout=TIMEOUT_S)
 
-    def infer_grpc(self, key):
-        model, inputs, datatypes, outputs = self.sample(key)
+    def infer_grpc(self, key, model=None):
+        sample_model, inputs, datatypes, outputs = self.sample(key)
+        model = model or sample_model
         requested = [grpcclient.InferRequestedOutput(name) for name in outputs]
         result = self.grpc.infer(model, make_inputs(inputs, datatypes), outputs=requested)
         check_result(result, model, outputs)
+
+    def iris_file(self):
+        with open(self.exp["files"]["iris"], "rb") as f:
+            return f.read()
+
+    def load_from_files(self, client, name):
+        """load_model with the iris model as a file override (gRPC sends bytes, HTTP base64), then infer on it."""
+        client.load_model(name, config=json.dumps({"batching": False}), files={"file:1/model.onnx": self.iris_file()})
+        expect(client.is_model_ready(name), f"{name} not ready after its load")
+        config = client.get_model_config(name, as_json=True)["config"] if client is self.grpc else client.get_model_config(name)
+        expect(int(config.get("max_batch_size", 0)) == 0, f"max_batch_size {config.get('max_batch_size')!r}")
+        self.infer_grpc("iris", name)
+        client.unload_model(name)
+        return f"{name} loaded from the request's files (version 1, no batching), inference matches iris, unloaded"
 
     # --- gRPC ----------------------------------------------------------------------------------------------
 
@@ -123,6 +138,8 @@ class Repository(Recorder):
         r("http get_model_repository_index (explicit)", self.http_index)
         r("http load_model and unload_model ppocr-cls", self.http_load_unload)
         r("http get_model_config and get_inference_statistics iris", self.http_config_and_statistics)
+        r("grpc load_model with files (bytes)", lambda: self.load_from_files(self.grpc, "sent-grpc"))
+        r("http load_model with files (base64)", lambda: self.load_from_files(self.http, "sent-http"))
         self.grpc.close()
         self.http.close()
         return self.results

@@ -4,12 +4,13 @@
  * ModelConfig (Triton's ModelConfig message) and ModelStatistics, each answering what the HTTP route answers;
  * repository errors map to gRPC codes and the server stays up. @grpc/grpc-js is the client, on port 0.
  */
+import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import { buildRepositoryServer, disposeModels } from '../../src/cli/repository-server';
 import type { GraphServer } from '../../src/graph-server/graph-server';
 import { serveGrpc, type RunningGrpcServer } from '../../src/server/grpc/grpc';
 import { silentLogger } from '../../src/step/context';
-import { IRIS_FILE, makeRepo } from '../cli/repository-support';
+import { IRIS, IRIS_FILE, makeRepo } from '../cli/repository-support';
 import { grpcFailure, inferClient, type InferClient, type InferReply } from './grpc-client';
 
 let graph: GraphServer;
@@ -105,6 +106,24 @@ describe('Triton repository RPCs in explicit mode', () => {
     const { config } = await client.call<{ config: Record<string, unknown> }>('ModelConfig', { name: 'iris' });
     expect(config['max_batch_size']).toBe(0);
     expect(config['dynamic_batching'] ?? undefined).toBeUndefined();
+  });
+
+  it('loads a model from files sent as bytes parameters, with a config', async () => {
+    const parameters = {
+      config: { string_param: '{}' },
+      'file:1/model.onnx': { bytes_param: readFileSync(IRIS) },
+    };
+    await expect(client.call('RepositoryModelLoad', { model_name: 'sent', parameters })).resolves.toEqual({});
+    const reply = await client.call<InferReply>('ModelInfer', { ...IRIS_REQUEST, model_name: 'sent' });
+    expect(reply).toMatchObject({ model_name: 'sent', model_version: '1' });
+    const reference = await client.call<InferReply>('ModelInfer', { ...IRIS_REQUEST, model_name: 'other' });
+    expect(reply.raw_output_contents).toEqual(reference.raw_output_contents);
+    const noConfig = { 'file:model.onnx': { bytes_param: readFileSync(IRIS) } };
+    const refused = await grpcFailure(client.call('RepositoryModelLoad', { model_name: 'sent', parameters: noConfig }));
+    expect(refused).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/need parameters.config/),
+    });
   });
 
   it('unloads a model with RepositoryModelUnload: it is no longer served', async () => {

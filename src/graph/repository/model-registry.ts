@@ -16,7 +16,7 @@
  * Operations on one model run one after the other; operations on different models run concurrently.
  */
 import { basename } from 'node:path';
-import { ModelNotFoundError, RepositoryError, redactMessage } from '../../errors';
+import { BadRequestError, GraphServeError, ModelNotFoundError, RepositoryError, redactMessage } from '../../errors';
 import { FailedModel } from '../../model/failed-model';
 import {
   fingerprintFolder,
@@ -33,6 +33,7 @@ import { kDefaultVersionPolicy, type VersionPolicy } from '../../model/repositor
 import { createContext, type ServingContext } from '../../step/context';
 import type { Namespace } from '../../step/registry';
 import type { GraphStep } from '../../step/step';
+import { type LoadOverride, withFilesFolder } from './load-override';
 import { RepositoryPoller, type PolledRegistry } from './repository-poller';
 import {
   buildModelStep,
@@ -271,17 +272,24 @@ export class ModelRegistry implements RepositoryControl, PolledRegistry {
 
   /**
    * Loads `name` from its folder (a sub-folder named so, or whose settings name it), or reloads it:
-   * the new version(s) load beside the old, the routes switch, the old drain and are freed. `config`
-   * (model-settings JSON text) replaces the folder's settings. Rejects with ModelNotFoundError (no such
-   * folder), InvalidOptionError (bad settings) or RepositoryError (the model failed to load; a model
-   * already served keeps serving).
+   * the new version(s) load beside the old, the routes switch, the old drain and are freed. The override's
+   * `config` (model-settings JSON text) replaces the folder's settings; its `files` replace the folder (see
+   * load-override.ts; not in poll mode, where the repository's folders decide what is served). Rejects
+   * with ModelNotFoundError (no such folder), InvalidOptionError (bad settings), BadRequestError (files in
+   * poll mode) or RepositoryError (the model failed to load; a model already served keeps serving).
    */
-  load(name: string, config?: string): Promise<void> {
-    const override =
+  load(name: string, override: LoadOverride = {}): Promise<void> {
+    const { config, files } = override;
+    const settings =
       config === undefined ? undefined : { ...parseSettings(config, `the load request's config of ${name}`), name };
+    if (files !== undefined && this.mode === 'poll') {
+      throw new BadRequestError('repository load: file overrides are not taken in poll mode (the folders decide)');
+    }
     return this.queue(name, async (entry) => {
-      const dir = await this.findFolder(name, entry);
-      await this.loadFolder(entry, dir, override);
+      if (files === undefined) return this.loadFolder(entry, await this.findFolder(name, entry), settings);
+      await withFilesFolder(files, (dir) => this.loadFolder(entry, dir, settings)).catch((err: unknown) => {
+        throw err instanceof GraphServeError ? err : unwritable(name, err);
+      });
     });
   }
 
@@ -381,4 +389,10 @@ export class ModelRegistry implements RepositoryControl, PolledRegistry {
     await this.#poller?.stop();
     await disposeSteps(this.router.routes.values());
   }
+}
+
+/** A load whose override files could not be written (a path both a file and a folder, a full disk). */
+function unwritable(name: string, err: unknown): RepositoryError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'an error';
+  return new RepositoryError(`failed to load model ${name}: its override files cannot be written (${code})`);
 }

@@ -4,7 +4,7 @@
  * so every transport (HTTP, gRPC, the mock server) gets them from GraphServer alike:
  *
  *   POST /v2/repository/index                      [{name, version, state, reason}]; body {"ready": true} lists READY only
- *   POST /v2/repository/models/<m>/load            {} once loaded; body {"parameters": {"config": "<model-settings JSON>"}}
+ *   POST /v2/repository/models/<m>/load            {} once loaded; body {"parameters": {"config": "<model-settings JSON>", "file:<path>": "<base64>"}} (load-override.ts)
  *   POST /v2/repository/models/<m>/unload          {} once its requests in flight have drained and it is freed
  *   GET  /v2/models/<m>[/versions/<v>]/config      Triton's model configuration of the effective settings
  *   GET  /v2/models[/<m>[/versions/<v>]]/stats     {model_stats: [...]} (Triton's statistics extension)
@@ -21,6 +21,7 @@ import { isPlainObject } from '../../step/paths';
 import { registerClass } from '../../step/registry';
 import type { GraphStep } from '../../step/step';
 import { ModelRouter, type ResolvedRoute, type RouterOptions } from '../router';
+import { type LoadOverride, loadOverrideOf } from './load-override';
 import { CounterBook } from './route-counters';
 import { modelConfig, modelStats, type TritonModelStats } from './triton-config';
 import { trimLeadingSlashes, trimTrailingSlashes } from '../../url-path';
@@ -40,8 +41,8 @@ export interface RepositoryIndexEntry {
 /** What the repository API asks of the registry behind the router. */
 export interface RepositoryControl {
   index(readyOnly: boolean): Promise<RepositoryIndexEntry[]>;
-  /** Loads (or reloads) a model; `config` is model-settings JSON text that replaces its file's. */
-  load(name: string, config: string | undefined): Promise<void>;
+  /** Loads (or reloads) a model, from what `override` puts in place of its folder's (load-override.ts). */
+  load(name: string, override?: LoadOverride): Promise<void>;
   unload(name: string): Promise<void>;
   /** A served model's version policy and versions (served and found), when it has version folders. */
   versions(name: string): { policy: VersionPolicy; served: string[]; available: string[] } | undefined;
@@ -212,25 +213,13 @@ export class RepositoryRouter extends ModelRouter {
       if (typeof ready !== 'boolean') throw new BadRequestError('repository index: "ready" must be true or false');
       return this.control.index(ready);
     }
-    if (found.op === 'load') await this.control.load(found.model!, overrideOf(body));
+    if (found.op === 'load') await this.control.load(found.model!, loadOverrideOf(body));
     else await this.control.unload(found.model!);
     return {};
   }
 }
 
 /** The settings override of a load request: `parameters.config`, a JSON text, as Triton's. */
-function overrideOf(body: Record<string, unknown>): string | undefined {
-  const parameters = body['parameters'];
-  if (parameters === undefined) return undefined;
-  if (!isPlainObject(parameters)) throw new BadRequestError('repository load: "parameters" must be an object');
-  const config = parameters['config'];
-  if (config === undefined) return undefined;
-  if (typeof config !== 'string') {
-    throw new BadRequestError('repository load: parameters.config must be a string of model-settings JSON');
-  }
-  return config;
-}
-
 /**
  * Why a model the registry knows has no route: 503 while it loads (the client may retry), else 404 saying
  * it is not loaded and why (unloaded, or its load failed and with what).
