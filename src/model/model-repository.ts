@@ -18,6 +18,7 @@ import { InvalidOptionError, ModelLoadError } from '../errors';
 import { parseJson } from '../protocol/json-text';
 import { ONNX_SESSION_KEYS } from './onnx-model-server';
 import { checkSettings } from './settings-schema';
+import { isTritonModelConfig, settingsOfTritonConfig } from './triton-model-config';
 import {
   MODEL_FILE,
   checkVersionPolicy,
@@ -107,12 +108,26 @@ export async function readSettings(path: string): Promise<ModelSettings> {
   return parseSettings(await readFile(path, 'utf8'), path);
 }
 
-/** Parses and checks model-settings JSON text from `path` (or a load request's override). */
-export function parseSettings(text: string, path: string): ModelSettings {
-  // Every mistake of the file at once, against schemas/model-settings.schema.json (./settings-schema.ts).
-  const settings = checkSettings(parseJson(text, path), path);
+/** Checks parsed model settings; `path` names them in errors. */
+function settingsOf(value: unknown, path: string): ModelSettings {
+  // Every mistake at once, against schemas/model-settings.schema.json (./settings-schema.ts).
+  const settings = checkSettings(value, path);
   if (settings['versionPolicy'] !== undefined) checkVersionPolicy(settings['versionPolicy'], path);
   return settings as ModelSettings;
+}
+
+/** Parses and checks model-settings JSON text from `path`. */
+export function parseSettings(text: string, path: string): ModelSettings {
+  return settingsOf(parseJson(text, path), path);
+}
+
+/**
+ * A load request's `config`: model-settings JSON text, or Triton's model configuration as JSON (what
+ * tritonclient sends and GET /v2/models/<m>/config answers; ./triton-model-config.ts), checked alike.
+ */
+export function parseLoadConfig(text: string, where: string): ModelSettings {
+  const value = parseJson(text, where);
+  return settingsOf(isTritonModelConfig(value) ? settingsOfTritonConfig(value, where) : value, where);
 }
 
 /** The folder's settings ({} without a settings file); throws when the file cannot be read or checked. */

@@ -135,6 +135,27 @@ describe('the repository API in explicit mode', () => {
     expect((await served.call('POST', '/v2/models/iris/infer', IRIS_INPUT)).status).toBe(200);
   });
 
+  it("reloads with Triton's model configuration as the config: what GET config answers loads back as it was", async () => {
+    const triton = JSON.stringify({ max_batch_size: 4, dynamic_batching: { max_queue_delay_microseconds: 50 } });
+    expect(await served.call('POST', '/v2/repository/models/iris/load', { parameters: { config: triton } })).toEqual({
+      status: 200,
+      body: {},
+    });
+    const config = (await served.call('GET', '/v2/models/iris/config')).body;
+    expect(config).toMatchObject({ max_batch_size: 4, dynamic_batching: { max_queue_delay_microseconds: 50 } });
+    const again = await served.call('POST', '/v2/repository/models/iris/load', {
+      parameters: { config: JSON.stringify(config) },
+    });
+    expect(again).toEqual({ status: 200, body: {} });
+    expect((await served.call('GET', '/v2/models/iris/config')).body).toEqual(config);
+    expect((await served.call('POST', '/v2/models/iris/infer', IRIS_INPUT)).status).toBe(200);
+    const wrong = await served.call('POST', '/v2/repository/models/iris/load', {
+      parameters: { config: JSON.stringify({ max_batch_size: 4, backend: 'pytorch' }) },
+    });
+    expect(wrong).toMatchObject({ status: 400, body: { code: 'GS_INVALID_OPTION' } });
+    expect(wrong.body.error).toMatch(/backend "pytorch" is not served/);
+  });
+
   it('unloads a model: it is no longer served and the index says so', async () => {
     expect(await served.call('POST', '/v2/repository/models/iris/unload')).toEqual({ status: 200, body: {} });
     expect(await served.call('POST', '/v2/models/iris/infer', IRIS_INPUT)).toEqual({

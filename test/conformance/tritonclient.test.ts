@@ -103,6 +103,7 @@ const REPOSITORY_CALLS = [
   'http get_model_repository_index (explicit)',
   'http load_model and unload_model ppocr-cls',
   'http get_model_config and get_inference_statistics iris',
+  "http load_model iris with Triton's model config",
   'grpc load_model with files (bytes)',
   'http load_model with files (base64)',
 ];

@@ -86,6 +86,16 @@ class Repository(Recorder):
         self.infer_grpc("iris")
         return "reloaded without batching: max_batch_size 0, inference matches"
 
+    def http_load_triton_config(self):
+        self.http.load_model("iris", config=json.dumps({"max_batch_size": 4, "dynamic_batching": {}}))
+        config = self.http.get_model_config("iris")
+        expect(int(config.get("max_batch_size", 0)) == 4, f"max_batch_size {config.get('max_batch_size')!r}")
+        self.http.load_model("iris", config=json.dumps(self.grpc.get_model_config("iris", as_json=True)["config"]))
+        again = self.http.get_model_config("iris")
+        expect(again == config, f"reloaded from its own config: {short(again)} != {short(config)}")
+        self.infer_grpc("iris")
+        return "reloaded from Triton's config, then from the config gRPC's ModelConfig answered: unchanged"
+
     def grpc_unload(self):
         self.grpc.unload_model("ppocr-cls")
         expect(not self.grpc.is_model_ready("ppocr-cls"), "ppocr-cls still ready")
@@ -138,6 +148,7 @@ class Repository(Recorder):
         r("http get_model_repository_index (explicit)", self.http_index)
         r("http load_model and unload_model ppocr-cls", self.http_load_unload)
         r("http get_model_config and get_inference_statistics iris", self.http_config_and_statistics)
+        r("http load_model iris with Triton's model config", self.http_load_triton_config)
         r("grpc load_model with files (bytes)", lambda: self.load_from_files(self.grpc, "sent-grpc"))
         r("http load_model with files (base64)", lambda: self.load_from_files(self.http, "sent-http"))
         self.grpc.close()

@@ -22,7 +22,7 @@ import {
   fingerprintFolder,
   listModelFolders,
   readFolderSettings,
-  parseSettings,
+  parseLoadConfig,
   readModelFolder,
   readModelRepository,
   type ModelFolder,
@@ -281,7 +281,7 @@ export class ModelRegistry implements RepositoryControl, PolledRegistry {
   load(name: string, override: LoadOverride = {}): Promise<void> {
     const { config, files } = override;
     const settings =
-      config === undefined ? undefined : { ...parseSettings(config, `the load request's config of ${name}`), name };
+      config === undefined ? undefined : { ...parseLoadConfig(config, `the load request's config of ${name}`), name };
     if (files !== undefined && this.mode === 'poll') {
       throw new BadRequestError('repository load: file overrides are not taken in poll mode (the folders decide)');
     }

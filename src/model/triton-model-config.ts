@@ -1,0 +1,153 @@
+/**
+ * Triton's model configuration (ModelConfig as JSON, the .proto's field names) read as model settings: what
+ * a Triton user sends as a load request's `config` (tritonclient's `load_model(name, config=...)`), and what
+ * `GET /v2/models/<m>/config` answers, so a configuration read from graphserve loads back as it was.
+ *
+ *   name                                          name
+ *   platform "onnxruntime_onnx", backend "onnxruntime"   (graphserve's own "graphserve" backend too)
+ *   max_batch_size N                              batching.maxBatchSize N; 0: batching false
+ *   dynamic_batching.max_queue_delay_microseconds batching.maxQueueDelayMicros
+ *   dynamic_batching.preferred_batch_size         batching.preferredBatchSizes
+ *   dynamic_batching.default_queue_policy.max_queue_size   batching.maxQueueSize
+ *   instance_group[].count, .kind                 instances (the counts' sum); KIND_GPU: executionProviders ['cuda']
+ *   version_policy                                versionPolicy
+ *   parameters.intra_op_thread_count / inter_op_thread_count {string_value}   intraOpThreads / interOpThreads
+ *   input, output                                 taken as read: the model's own inputs and outputs are served
+ *
+ * max_batch_size > 0 without dynamic_batching batches too, with no queue delay (graphserve's engine always
+ * joins the requests already waiting; the answers are the same). Integers may be decimal text, as gRPC's
+ * JSON writes 64-bit ones. Any other key, or a value out of its kind, is an InvalidOptionError listing every
+ * mistake.
+ */
+import { InvalidOptionError } from '../errors';
+import type { ModelSettings } from './model-repository';
+
+/** Keys only Triton's configuration has: their presence says a `config` is Triton's, not model settings. */
+const TRITON_KEYS = new Set([
+  'platform',
+  'backend',
+  'max_batch_size',
+  'dynamic_batching',
+  'instance_group',
+  'version_policy',
+  'input',
+  'output',
+]);
+const KNOWN_KEYS = new Set([...TRITON_KEYS, 'name', 'parameters']);
+const PLATFORMS = new Set(['onnxruntime_onnx', '']);
+const BACKENDS = new Set(['onnxruntime', 'graphserve', '']);
+const THREAD_PARAMETERS: Readonly<Record<string, string>> = {
+  intra_op_thread_count: 'intraOpThreads',
+  inter_op_thread_count: 'interOpThreads',
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Whether `value` is Triton's model configuration rather than model settings. */
+export function isTritonModelConfig(value: unknown): value is Record<string, unknown> {
+  return isRecord(value) && Object.keys(value).some((key) => TRITON_KEYS.has(key));
+}
+
+/** Model settings from Triton's configuration `config` (see the module comment); `where` names it in errors. */
+export function settingsOfTritonConfig(config: Record<string, unknown>, where: string): ModelSettings {
+  const mistakes: string[] = [];
+  const int = (value: unknown, path: string, min: number): number | undefined => {
+    const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+    if (Number.isSafeInteger(n) && (n as number) >= min) return n as number;
+    mistakes.push(`${path} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+    return undefined;
+  };
+  const record = (value: unknown, path: string, keys: readonly string[]): Record<string, unknown> => {
+    if (!isRecord(value)) {
+      mistakes.push(`${path} must be an object`);
+      return {};
+    }
+    const unknown = Object.keys(value).filter((k) => !keys.includes(k));
+    if (unknown.length > 0) mistakes.push(`${path} has keys graphserve does not take: ${unknown.join(', ')}`);
+    return value;
+  };
+
+  const settings: ModelSettings = {};
+  const unknown = Object.keys(config).filter((key) => !KNOWN_KEYS.has(key));
+  if (unknown.length > 0) mistakes.push(`keys graphserve does not take: ${unknown.join(', ')}`);
+  if (config['name'] !== undefined) {
+    if (typeof config['name'] === 'string') settings.name = config['name'];
+    else mistakes.push('name must be a string');
+  }
+  if (config['platform'] !== undefined && !PLATFORMS.has(config['platform'] as string)) {
+    mistakes.push(`platform ${JSON.stringify(config['platform'])} is not served; graphserve serves onnxruntime_onnx`);
+  }
+  if (config['backend'] !== undefined && !BACKENDS.has(config['backend'] as string)) {
+    mistakes.push(`backend ${JSON.stringify(config['backend'])} is not served; graphserve serves onnxruntime`);
+  }
+
+  const maxBatch = config['max_batch_size'] === undefined ? 0 : int(config['max_batch_size'], 'max_batch_size', 0);
+  const dynamic =
+    config['dynamic_batching'] === undefined
+      ? {}
+      : record(config['dynamic_batching'], 'dynamic_batching', [
+          'max_queue_delay_microseconds',
+          'preferred_batch_size',
+          'default_queue_policy',
+        ]);
+  if (maxBatch === 0) {
+    if (config['dynamic_batching'] !== undefined) mistakes.push('dynamic_batching needs a max_batch_size above 0');
+    settings['batching'] = false;
+  } else if (maxBatch !== undefined) {
+    const batching: Record<string, unknown> = { maxBatchSize: maxBatch };
+    if (dynamic['max_queue_delay_microseconds'] !== undefined) {
+      batching['maxQueueDelayMicros'] = int(dynamic['max_queue_delay_microseconds'], 'max_queue_delay_microseconds', 0);
+    }
+    const preferred = dynamic['preferred_batch_size'];
+    if (preferred !== undefined) {
+      if (Array.isArray(preferred))
+        batching['preferredBatchSizes'] = preferred.map((p) => int(p, 'preferred_batch_size[]', 1));
+      else mistakes.push('dynamic_batching.preferred_batch_size must be an array');
+    }
+    if (dynamic['default_queue_policy'] !== undefined) {
+      const policy = record(dynamic['default_queue_policy'], 'default_queue_policy', ['max_queue_size']);
+      if (policy['max_queue_size'] !== undefined)
+        batching['maxQueueSize'] = int(policy['max_queue_size'], 'max_queue_size', 1);
+    }
+    settings['batching'] = batching;
+  }
+
+  const groups = config['instance_group'];
+  if (groups !== undefined) {
+    if (!Array.isArray(groups)) mistakes.push('instance_group must be an array');
+    else if (groups.length > 0) {
+      let instances = 0;
+      let gpu = false;
+      for (const group of groups) {
+        const g = record(group, 'instance_group[]', ['name', 'kind', 'count', 'gpus']);
+        instances += g['count'] === undefined ? 1 : (int(g['count'], 'instance_group[].count', 1) ?? 0);
+        if (g['kind'] === 'KIND_GPU') gpu = true;
+        else if (g['kind'] !== undefined && g['kind'] !== 'KIND_CPU' && g['kind'] !== 'KIND_AUTO') {
+          mistakes.push(`instance_group[].kind ${JSON.stringify(g['kind'])}: KIND_CPU, KIND_GPU or KIND_AUTO`);
+        }
+      }
+      settings['instances'] = instances;
+      if (gpu) settings['executionProviders'] = ['cuda'];
+    }
+  }
+  if (config['version_policy'] !== undefined)
+    settings.versionPolicy = config['version_policy'] as ModelSettings['versionPolicy'];
+
+  if (config['parameters'] !== undefined) {
+    const parameters = record(config['parameters'], 'parameters', Object.keys(THREAD_PARAMETERS));
+    for (const [key, option] of Object.entries(THREAD_PARAMETERS)) {
+      if (parameters[key] === undefined) continue;
+      const value = record(parameters[key], `parameters.${key}`, ['string_value']);
+      settings[option] = int(value['string_value'], `parameters.${key}.string_value`, 0);
+    }
+  }
+  for (const key of ['input', 'output']) {
+    if (config[key] !== undefined && !Array.isArray(config[key])) mistakes.push(`${key} must be an array`);
+  }
+  if (mistakes.length > 0) {
+    throw new InvalidOptionError(`${where} (Triton's model configuration) has mistakes: ${mistakes.join('; ')}`);
+  }
+  return settings;
+}
