@@ -18,6 +18,7 @@ import { InvalidOptionError, ModelLoadError } from '../errors';
 import { parseJson } from '../protocol/json-text';
 import { ONNX_SESSION_KEYS } from './onnx-model-server';
 import { checkSettings } from './settings-schema';
+import { TRITON_CONFIG_FILE, readTritonConfigFile } from './triton-config-file';
 import { isTritonModelConfig, settingsOfTritonConfig } from './triton-model-config';
 import {
   MODEL_FILE,
@@ -130,10 +131,15 @@ export function parseLoadConfig(text: string, where: string): ModelSettings {
   return settingsOf(isTritonModelConfig(value) ? settingsOfTritonConfig(value, where) : value, where);
 }
 
-/** The folder's settings ({} without a settings file); throws when the file cannot be read or checked. */
+/**
+ * The folder's settings: its model-settings.json, else its Triton config.pbtxt (./triton-config-file.ts), else
+ * {}; throws when the file cannot be read or checked.
+ */
 export async function readFolderSettings(dir: string): Promise<ModelSettings> {
   const settingsPath = join(dir, SETTINGS_FILE);
-  return (await exists(settingsPath)) ? readSettings(settingsPath) : {};
+  if (await exists(settingsPath)) return readSettings(settingsPath);
+  const configPath = join(dir, TRITON_CONFIG_FILE);
+  return (await exists(configPath)) ? settingsOf(await readTritonConfigFile(configPath), configPath) : {};
 }
 
 /** The route spec of one version of a model: class args from the settings, then name and model path. */

@@ -5,7 +5,9 @@
  *
  *   name                                          name
  *   platform "onnxruntime_onnx", backend "onnxruntime"   (graphserve's own "graphserve" backend too)
- *   max_batch_size N                              batching.maxBatchSize N; 0: batching false
+ *   max_batch_size N                              batching.maxBatchSize N; 0: batching false; absent: the
+ *                                                 default (batching when dim 0 is dynamic, as Triton's
+ *                                                 auto-completed configuration does)
  *   dynamic_batching.max_queue_delay_microseconds batching.maxQueueDelayMicros
  *   dynamic_batching.preferred_batch_size         batching.preferredBatchSizes
  *   dynamic_batching.default_queue_policy.max_queue_size   batching.maxQueueSize
@@ -50,9 +52,22 @@ export function isTritonModelConfig(value: unknown): value is Record<string, unk
   return isRecord(value) && Object.keys(value).some((key) => TRITON_KEYS.has(key));
 }
 
-/** Model settings from Triton's configuration `config` (see the module comment); `where` names it in errors. */
-export function settingsOfTritonConfig(config: Record<string, unknown>, where: string): ModelSettings {
+/**
+ * Model settings from Triton's configuration `config` (see the module comment); `where` names it in errors.
+ * With `onIgnored`, keys graphserve does not take are handed to it (once, all of them) instead of refused:
+ * a config.pbtxt written for Triton loads with what graphserve can apply.
+ */
+export function settingsOfTritonConfig(
+  config: Record<string, unknown>,
+  where: string,
+  onIgnored?: (keys: string[]) => void,
+): ModelSettings {
   const mistakes: string[] = [];
+  const ignored: string[] = [];
+  const notTaken = (path: string, keys: string[]): void => {
+    if (onIgnored !== undefined) ignored.push(...keys.map((k) => (path === '' ? k : `${path}.${k}`)));
+    else mistakes.push(`${path === '' ? 'keys' : `${path} has keys`} graphserve does not take: ${keys.join(', ')}`);
+  };
   const int = (value: unknown, path: string, min: number): number | undefined => {
     const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
     if (Number.isSafeInteger(n) && (n as number) >= min) return n as number;
@@ -65,13 +80,13 @@ export function settingsOfTritonConfig(config: Record<string, unknown>, where: s
       return {};
     }
     const unknown = Object.keys(value).filter((k) => !keys.includes(k));
-    if (unknown.length > 0) mistakes.push(`${path} has keys graphserve does not take: ${unknown.join(', ')}`);
+    if (unknown.length > 0) notTaken(path, unknown);
     return value;
   };
 
   const settings: ModelSettings = {};
   const unknown = Object.keys(config).filter((key) => !KNOWN_KEYS.has(key));
-  if (unknown.length > 0) mistakes.push(`keys graphserve does not take: ${unknown.join(', ')}`);
+  if (unknown.length > 0) notTaken('', unknown);
   if (config['name'] !== undefined) {
     if (typeof config['name'] === 'string') settings.name = config['name'];
     else mistakes.push('name must be a string');
@@ -83,7 +98,8 @@ export function settingsOfTritonConfig(config: Record<string, unknown>, where: s
     mistakes.push(`backend ${JSON.stringify(config['backend'])} is not served; graphserve serves onnxruntime`);
   }
 
-  const maxBatch = config['max_batch_size'] === undefined ? 0 : int(config['max_batch_size'], 'max_batch_size', 0);
+  const given = config['max_batch_size'];
+  const maxBatch = given === undefined ? undefined : int(given, 'max_batch_size', 0);
   const dynamic =
     config['dynamic_batching'] === undefined
       ? {}
@@ -95,8 +111,8 @@ export function settingsOfTritonConfig(config: Record<string, unknown>, where: s
   if (maxBatch === 0) {
     if (config['dynamic_batching'] !== undefined) mistakes.push('dynamic_batching needs a max_batch_size above 0');
     settings['batching'] = false;
-  } else if (maxBatch !== undefined) {
-    const batching: Record<string, unknown> = { maxBatchSize: maxBatch };
+  } else if (maxBatch !== undefined || (given === undefined && config['dynamic_batching'] !== undefined)) {
+    const batching: Record<string, unknown> = maxBatch === undefined ? {} : { maxBatchSize: maxBatch };
     if (dynamic['max_queue_delay_microseconds'] !== undefined) {
       batching['maxQueueDelayMicros'] = int(dynamic['max_queue_delay_microseconds'], 'max_queue_delay_microseconds', 0);
     }
@@ -107,7 +123,9 @@ export function settingsOfTritonConfig(config: Record<string, unknown>, where: s
       else mistakes.push('dynamic_batching.preferred_batch_size must be an array');
     }
     if (dynamic['default_queue_policy'] !== undefined) {
-      const policy = record(dynamic['default_queue_policy'], 'default_queue_policy', ['max_queue_size']);
+      const policy = record(dynamic['default_queue_policy'], 'dynamic_batching.default_queue_policy', [
+        'max_queue_size',
+      ]);
       if (policy['max_queue_size'] !== undefined)
         batching['maxQueueSize'] = int(policy['max_queue_size'], 'max_queue_size', 1);
     }
@@ -149,5 +167,6 @@ export function settingsOfTritonConfig(config: Record<string, unknown>, where: s
   if (mistakes.length > 0) {
     throw new InvalidOptionError(`${where} (Triton's model configuration) has mistakes: ${mistakes.join('; ')}`);
   }
+  if (ignored.length > 0) onIgnored?.([...new Set(ignored)]);
   return settings;
 }

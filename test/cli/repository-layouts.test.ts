@@ -7,7 +7,15 @@
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IRIS_FILE, IRIS_INPUT, makeRepo, serveRepo, writeFiles, type RepoFiles } from './repository-support';
+import {
+  IRIS_FILE,
+  IRIS_INPUT,
+  makeRepo,
+  serveRepo,
+  writeFiles,
+  type RepoFiles,
+  type Served,
+} from './repository-support';
 
 function triton(policy?: unknown): string {
   const settings = policy === undefined ? {} : { versionPolicy: policy };
@@ -19,6 +27,81 @@ function triton(policy?: unknown): string {
     'tri/model-settings.json': JSON.stringify(settings),
   });
 }
+
+describe("Triton's config.pbtxt, in a folder without model-settings.json", () => {
+  const PBTXT = `
+    name: "ignored-name"
+    backend: "onnxruntime"
+    max_batch_size: 4
+    input [ { name: "input" data_type: TYPE_FP32 dims: [ 4 ] } ]
+    dynamic_batching { max_queue_delay_microseconds: 100 preferred_batch_size: [ 2 ] }
+    instance_group [ { count: 2 kind: KIND_CPU } ]
+    version_policy: { all { } }
+    parameters { key: "intra_op_thread_count" value: { string_value: "1" } }
+    optimization { graph { level: 1 } }
+  `;
+
+  it("applies Triton's configuration, leaves out what graphserve does not take with a warning", async () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    let served: Served | undefined;
+    try {
+      served = await serveRepo({
+        modelRepository: makeRepo({
+          'tri/1/model.onnx': IRIS_FILE,
+          'tri/2/model.onnx': IRIS_FILE,
+          'tri/config.pbtxt': PBTXT,
+          'plain/1/model.onnx': IRIS_FILE,
+          'plain/config.pbtxt': 'backend: "onnxruntime"\n', // what ModelMesh's adapter writes: the defaults stay
+        }),
+      });
+      const warnings = emitWarning.mock.calls.filter(
+        ([, o]) => (o as { code?: string })?.code === 'GRAPHSERVE_TRITON_CONFIG',
+      );
+      expect(warnings.map(([message]) => message)).toEqual([
+        expect.stringMatching(/config\.pbtxt: fields graphserve does not take, left out: optimization$/),
+      ]);
+      expect(served.lines.filter((l) => l.startsWith('model tri'))).toHaveLength(2); // version_policy all
+      const config = (await served.call('GET', '/v2/models/tri/config')).body;
+      expect(config).toMatchObject({
+        name: 'tri',
+        max_batch_size: 4,
+        dynamic_batching: { max_queue_delay_microseconds: 100, preferred_batch_size: [2] },
+        instance_group: [{ kind: 'KIND_CPU', count: 2 }],
+        version_policy: { all: {} },
+      });
+      expect((await served.call('POST', '/v2/models/tri/infer', IRIS_INPUT)).status).toBe(200);
+      expect((await served.call('GET', '/v2/models/plain/config')).body).toMatchObject({ max_batch_size: 32 });
+    } finally {
+      emitWarning.mockRestore();
+      await served?.close();
+    }
+  });
+
+  it('fails the model (and only it) for a backend graphserve cannot serve or a malformed file', async () => {
+    const served = await serveRepo({
+      modelRepository: makeRepo({
+        'py/1/model.onnx': IRIS_FILE,
+        'py/config.pbtxt': 'backend: "python"\n',
+        'broken/1/model.onnx': IRIS_FILE,
+        'broken/config.pbtxt': 'max_batch_size 4\n',
+        'good/1/model.onnx': IRIS_FILE,
+      }),
+    });
+    try {
+      const py = await served.call('POST', '/v2/models/py/infer', IRIS_INPUT);
+      expect(py.status).toBe(503);
+      expect(py.body.error).toMatch(
+        /config\.pbtxt \(Triton's model configuration\) has mistakes: backend "python" is not served/,
+      );
+      const broken = await served.call('POST', '/v2/models/broken/infer', IRIS_INPUT);
+      expect(broken.body.error).toMatch(/config\.pbtxt is not valid protobuf text format \(line 1, column 16\)/);
+      expect(broken.body.error).not.toContain(tmpdir());
+      expect((await served.call('POST', '/v2/models/good/infer', IRIS_INPUT)).status).toBe(200);
+    } finally {
+      await served.close();
+    }
+  });
+});
 
 describe("Triton's layout", () => {
   it('serves every version with policy all, the latest by default, and lists them in errors', async () => {

@@ -47,15 +47,29 @@ describe("Triton's model configuration as model settings", () => {
     });
   });
 
-  it('max_batch_size 0 (or none) is no batching; above 0 without dynamic_batching batches with no delay', () => {
+  it('max_batch_size 0 is no batching, none the default; above 0 without dynamic_batching batches with no delay', () => {
     expect(settingsOfTritonConfig({ max_batch_size: 0 }, WHERE)).toEqual({ batching: false });
-    expect(settingsOfTritonConfig({ backend: 'onnxruntime' }, WHERE)).toEqual({ batching: false });
+    expect(settingsOfTritonConfig({ backend: 'onnxruntime' }, WHERE)).toEqual({});
     expect(settingsOfTritonConfig({ max_batch_size: 4 }, WHERE)).toEqual({ batching: { maxBatchSize: 4 } });
+    const dynamic = { dynamic_batching: { max_queue_delay_microseconds: 9 } };
+    expect(settingsOfTritonConfig(dynamic, WHERE)).toEqual({ batching: { maxQueueDelayMicros: 9 } });
+  });
+
+  it('hands the keys it does not take to onIgnored instead of refusing them, and still refuses bad values', () => {
+    const ignored: string[][] = [];
+    const config = { max_batch_size: 2, optimization: {}, dynamic_batching: { preserve_ordering: true } };
+    expect(settingsOfTritonConfig(config, WHERE, (keys) => ignored.push(keys))).toEqual({
+      batching: { maxBatchSize: 2 },
+    });
+    expect(ignored).toEqual([['optimization', 'dynamic_batching.preserve_ordering']]);
+    expect(() => settingsOfTritonConfig({ backend: 'python', x: 1 }, WHERE, () => undefined)).toThrow(
+      /backend "python" is not served/,
+    );
   });
 
   it('KIND_GPU asks for CUDA', () => {
-    const settings = settingsOfTritonConfig({ max_batch_size: 0, instance_group: [{ kind: 'KIND_GPU' }] }, WHERE);
-    expect(settings).toMatchObject({ instances: 1, executionProviders: ['cuda'] });
+    const settings = settingsOfTritonConfig({ instance_group: [{ kind: 'KIND_GPU' }] }, WHERE);
+    expect(settings).toEqual({ instances: 1, executionProviders: ['cuda'] });
   });
 
   it('lists every mistake at once', () => {
