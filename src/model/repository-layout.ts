@@ -6,10 +6,9 @@
  *
  * In the Triton layout `<n>/model.onnx` may also be a folder holding `model.onnx` (Triton's form for a
  * model with external data, and what ModelMesh's adapter links when a model has several files), and
- * a `config.pbtxt` beside the versions is read when there is no model-settings.json (./triton-config-file.ts).
- * Which versions are served follows the
- * settings' `versionPolicy`, in Triton's form: `{"latest": {"num_versions": N}}` (default N = 1),
- * `{"all": {}}` or `{"specific": {"versions": [1, 3]}}`.
+ * a `config.pbtxt` beside the versions is read when there is no model-settings.json
+ * (./triton-config-file.ts). Which versions are served follows the settings' `versionPolicy`, in Triton's
+ * form: `{"latest": {"num_versions": N}}` (default N = 1), `{"all": {}}` or `{"specific": {"versions": [1, 3]}}`.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
