@@ -11,7 +11,8 @@
  *   dynamic_batching.max_queue_delay_microseconds batching.maxQueueDelayMicros
  *   dynamic_batching.preferred_batch_size         batching.preferredBatchSizes
  *   dynamic_batching.default_queue_policy.max_queue_size   batching.maxQueueSize
- *   instance_group[].count, .kind                 instances (the counts' sum); KIND_GPU: executionProviders ['cuda']
+ *   instance_group[].count, .kind, .gpus          instances (the counts' sum); KIND_GPU: executionProviders
+ *                                                 ['cuda'], on the one device `gpus` names
  *   version_policy                                versionPolicy
  *   parameters.intra_op_thread_count / inter_op_thread_count {string_value}   intraOpThreads / interOpThreads
  *   input, output                                 taken as read: the model's own inputs and outputs are served
@@ -137,6 +138,7 @@ export function settingsOfTritonConfig(
     if (!Array.isArray(groups)) mistakes.push('instance_group must be an array');
     else if (groups.length > 0) {
       let instances = 0;
+      const devices = new Set<number>();
       let gpu = false;
       for (const group of groups) {
         const g = record(group, 'instance_group[]', ['name', 'kind', 'count', 'gpus']);
@@ -145,9 +147,14 @@ export function settingsOfTritonConfig(
         else if (g['kind'] !== undefined && g['kind'] !== 'KIND_CPU' && g['kind'] !== 'KIND_AUTO') {
           mistakes.push(`instance_group[].kind ${JSON.stringify(g['kind'])}: KIND_CPU, KIND_GPU or KIND_AUTO`);
         }
+        const gpus = g['gpus'] ?? [];
+        if (Array.isArray(gpus)) for (const id of gpus) devices.add(int(id, 'instance_group[].gpus[]', 0) ?? 0);
+        else mistakes.push('instance_group[].gpus must be an array');
       }
       settings['instances'] = instances;
-      if (gpu) settings['executionProviders'] = ['cuda'];
+      if (devices.size > 1) mistakes.push(`instance_group[].gpus: one GPU per model, got ${[...devices].join(', ')}`);
+      if (gpu)
+        settings['executionProviders'] = devices.size === 1 ? [{ name: 'cuda', deviceId: [...devices][0] }] : ['cuda'];
     }
   }
   if (config['version_policy'] !== undefined)

@@ -67,9 +67,14 @@ describe("Triton's model configuration as model settings", () => {
     );
   });
 
-  it('KIND_GPU asks for CUDA', () => {
+  it('KIND_GPU asks for CUDA, on the device gpus names', () => {
     const settings = settingsOfTritonConfig({ instance_group: [{ kind: 'KIND_GPU' }] }, WHERE);
     expect(settings).toEqual({ instances: 1, executionProviders: ['cuda'] });
+    const onDevice = settingsOfTritonConfig({ instance_group: [{ kind: 'KIND_GPU', count: 2, gpus: [1] }] }, WHERE);
+    expect(onDevice).toEqual({ instances: 2, executionProviders: [{ name: 'cuda', deviceId: 1 }] });
+    expect(() => settingsOfTritonConfig({ instance_group: [{ kind: 'KIND_GPU', gpus: [0, 1] }] }, WHERE)).toThrow(
+      /one GPU per model, got 0, 1/,
+    );
   });
 
   it('lists every mistake at once', () => {
@@ -110,6 +115,10 @@ describe("Triton's model configuration as model settings", () => {
   it('parseLoadConfig reads either form and checks the result as settings', () => {
     expect(parseLoadConfig('{"batching": false}', WHERE)).toEqual({ batching: false });
     expect(parseLoadConfig('{"max_batch_size": 8}', WHERE)).toEqual({ batching: { maxBatchSize: 8 } });
+    expect(parseLoadConfig('{"instance_group": [{"kind": "KIND_GPU", "gpus": [1]}]}', WHERE)).toEqual({
+      instances: 1,
+      executionProviders: [{ name: 'cuda', deviceId: 1 }],
+    });
     expect(() => parseLoadConfig('{"max_batch_size": 8, "version_policy": {"newest": {}}}', WHERE)).toThrow(
       /versionPolicy/,
     );
