@@ -41,7 +41,7 @@ export const ROUTER_DEFAULTS = Object.freeze({
 const READY_REASON_CHARS = 120;
 
 /** Protocol extensions the server implements, as named in server metadata (Triton's names). */
-export const SERVER_EXTENSIONS: readonly string[] = Object.freeze(['binary_tensor_data']);
+export const SERVER_EXTENSIONS: readonly string[] = Object.freeze(['binary_tensor_data', 'classification']);
 
 const GET_ONLY: readonly string[] = Object.freeze(['GET']);
 const GET_POST: readonly string[] = Object.freeze(['GET', 'POST']);

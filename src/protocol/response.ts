@@ -4,7 +4,8 @@
  *
  * An output is binary when its requested-output parameter `binary_data` is true, or when that is absent
  * and the request parameter `binary_data_output` is true. When `request.outputs` lists outputs, only
- * those are returned, in that order; naming an output the model does not have is a BadRequestError.
+ * those are returned, in that order; naming an output the model does not have is a BadRequestError. An
+ * output requested with `classification: N` is answered as its top N classes (./classification.ts).
  */
 import {
   DATATYPES,
@@ -16,6 +17,7 @@ import {
 } from '../../bindings/datatypes';
 import { BadRequestError, InvalidTensorError, ModelError } from '../errors';
 import { HEADER_LENGTH, elementsToBinary } from './binary';
+import { classCount, classify } from './classification';
 import { describe, elementsFromJson, elementsToJson } from './elements';
 import { checkShape, flatten } from './request';
 import { stringifyJson } from './json-text';
@@ -137,7 +139,11 @@ function selectOutputs(outputs: readonly NamedTensor[], request: InferRequest | 
         `unknown output '${w.name}' requested; the outputs are: ${outputs.map((t) => t.name).join(', ')}`,
       );
     }
-    return { tensor, binary: truthy(w.parameters?.['binary_data']) ?? binaryDefault };
+    const classes = classCount(w.parameters, w.name);
+    return {
+      tensor: classes === undefined ? tensor : classify(tensor, classes),
+      binary: truthy(w.parameters?.['binary_data']) ?? binaryDefault,
+    };
   });
 }
 

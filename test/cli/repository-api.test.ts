@@ -38,6 +38,7 @@ describe('the repository API in explicit mode', () => {
     const meta = await served.call('GET', '/v2');
     expect(meta.body.extensions).toEqual([
       'binary_tensor_data',
+      'classification',
       'model_repository',
       'model_configuration',
       'statistics',

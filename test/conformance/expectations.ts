@@ -105,7 +105,13 @@ function sampleInputs(): Record<string, { model: string; feeds: Record<string, o
 }
 
 /** What `graphserve serve --model-repository` lists in server metadata (Triton's extension names). */
-const REPOSITORY_SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'model_configuration', 'statistics'];
+const REPOSITORY_SERVER_EXTENSIONS = [
+  'binary_tensor_data',
+  'classification',
+  'model_repository',
+  'model_configuration',
+  'statistics',
+];
 
 /**
  * Expectations for the models that exist among `models` (a missing file is left out, so the script reports

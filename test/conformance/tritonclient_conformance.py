@@ -95,6 +95,25 @@ def check_infer(client, model, arrays, datatypes, expected, binary_in, binary_ou
     return result
 
 
+def expected_classes(scores, count):
+    """Triton's classification of `scores` ([batch, C]): per row the top `count` as b"<%f value>:<index>",
+    largest first (equal values in index order)."""
+    rows = []
+    for row in scores.reshape(scores.shape[0], -1):
+        order = sorted(range(len(row)), key=lambda i: (-float(row[i]), i))[:count]
+        rows.append([f"{float(row[i]):f}:{i}".encode() for i in order])
+    return np.array(rows, dtype=np.object_)
+
+
+def check_classes(got, scores, count):
+    """`got` (BYTES: bytes from binary data, str from JSON, as tritonclient reads them) against expected_classes."""
+    want = expected_classes(scores, count)
+    expect(got.shape == want.shape, f"shape {got.shape}, want {want.shape}")
+    text = [[v.decode() if isinstance(v, bytes) else v for v in row] for row in got]
+    expect(text == [[v.decode() for v in row] for row in want], f"classes {text}, want {want.tolist()}")
+    return f"{text}"
+
+
 def summary(result):
     """The outputs of a checked result, for the report: name, datatype, shape, encoding."""
 
@@ -185,6 +204,12 @@ class Conformance(Recorder):
         expect(response.get("id") == "req-42", f"id {response.get('id')!r}, want 'req-42'")
         expect(response.get("model_version") == "1", f"model_version {response.get('model_version')!r}, want '1'")
         return f"id {response['id']!r}, model_version {response['model_version']!r}"
+
+    def classification(self, binary_out):
+        model, inputs, datatypes, outputs = self.sample("iris_batch")
+        requested = [httpclient.InferRequestedOutput("probabilities", binary_data=binary_out, class_count=2)]
+        result = self.client.infer(model, make_inputs(inputs, datatypes, True), outputs=requested)
+        return check_classes(result.as_numpy("probabilities"), outputs["probabilities"], 2)
 
     def compressed_response(self, algorithm):
         result = self.infer_sample("iris", True, True, response_compression_algorithm=algorithm)
@@ -280,6 +305,8 @@ class Conformance(Recorder):
                 r(name, lambda i=binary_in, o=binary_out: self.infer_summary("iris", i, o))
         r("infer iris batch of 2", lambda: self.infer_summary("iris_batch", True, True))
         r("infer iris request_id and model_version 1", self.request_id_and_version)
+        r("infer iris class_count 2, JSON out", lambda: self.classification(False))
+        r("infer iris class_count 2, binary out", lambda: self.classification(True))
         for algorithm in ("gzip", "deflate"):
             kwargs = {"request_compression_algorithm": algorithm}
             r(f"infer iris {algorithm} request", lambda k=kwargs: self.infer_summary("iris", True, True, **k))

@@ -13,7 +13,7 @@ import numpy as np
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
-from tritonclient_conformance import TIMEOUT_S, Recorder, expect, run_checks, same_tensor, short
+from tritonclient_conformance import TIMEOUT_S, Recorder, check_classes, expect, run_checks, same_tensor, short
 
 
 def make_inputs(arrays, datatypes):
@@ -51,6 +51,12 @@ class GrpcConformance(Recorder):
         result = self.infer(model, inputs, datatypes, outputs, **kwargs)
         shapes = "; ".join(f"{o.name} {o.datatype}{list(o.shape)}" for o in result.get_response().outputs)
         return f"{shapes} match"
+
+    def classification(self):
+        model, inputs, datatypes, outputs = self.sample("iris_batch")
+        requested = [grpcclient.InferRequestedOutput("probabilities", class_count=2)]
+        result = self.client.infer(model, make_inputs(inputs, datatypes), outputs=requested, client_timeout=TIMEOUT_S)
+        return check_classes(result.as_numpy("probabilities"), outputs["probabilities"], 2)
 
     # --- health and metadata -------------------------------------------------------------------------------
 
@@ -146,6 +152,7 @@ class GrpcConformance(Recorder):
         r("grpc infer iris raw contents", lambda: self.infer_sample("iris"))
         r("grpc infer iris batch of 2", lambda: self.infer_sample("iris_batch"))
         r("grpc infer iris request_id and model_version 1", self.request_id_and_version)
+        r("grpc infer iris class_count 2", self.classification)
         for algorithm in ("gzip", "deflate"):
             kwargs = {"compression_algorithm": algorithm}
             r(f"grpc infer iris {algorithm}-compressed", lambda k=kwargs: self.infer_sample("iris", **k))

@@ -92,7 +92,7 @@ describe('GET /v2', () => {
     expect(json(res.body)).toEqual({
       name: 'graphserve',
       version: manifest.version,
-      extensions: ['binary_tensor_data'],
+      extensions: ['binary_tensor_data', 'classification'],
     });
   });
 });

@@ -119,7 +119,7 @@ describe('mock server: routing', () => {
   it('answers server metadata and liveness', async () => {
     const server = await threeModels();
     // OIP server metadata: the server's own name and version (MLRun answered the router class and 'v2').
-    const meta = { name: 'graphserve', version: PACKAGE_VERSION, extensions: ['binary_tensor_data'] };
+    const meta = { name: 'graphserve', version: PACKAGE_VERSION, extensions: ['binary_tensor_data', 'classification'] };
     expect(await server.test('/v2')).toEqual(meta);
     expect(await server.test('/')).toEqual(meta);
     expect(await server.test('/v2/health/live')).toEqual({ live: true });
