@@ -8,7 +8,7 @@
 import { NotReadyError } from '../errors';
 import type { GraphStep } from '../step/step';
 import type { Event } from '../event';
-import { splitKey } from './v2-model-server';
+import { splitKey } from './model-key';
 
 export interface FailedModelOptions {
   /** The route's model: 'name' or 'name:version'. */

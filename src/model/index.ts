@@ -1,4 +1,5 @@
-export { V2ModelServer, splitKey } from './v2-model-server';
+export { V2ModelServer } from './v2-model-server';
+export { splitKey } from './model-key';
 export { OnnxModelServer, ONNX_PLATFORM, ONNX_SESSION_KEYS, type OnnxModelServerOptions } from './onnx-model-server';
 export { formatTimestamp, newEventId } from './envelope';
 export { MODEL_SERVER_DEFAULTS } from './types';

@@ -10,7 +10,8 @@
  *     element type the model's. The outputs are nested lists: the list itself for a single-output model,
  *     `{<output name>: list}` otherwise. With the `labels` parameter (a list of class names, e.g. in
  *     model-settings.json's `parameters`), every 1-D integer output (a class index per row) is answered
- *     as those names; an index outside the list is a 500 naming the model. OIP answers stay typed tensors.
+ *     as those names; an index outside the list is a 500 naming the model. OIP answers stay typed tensors;
+ *     the labels name the classes of an output requested with `classification` (Triton's label file).
  * Metadata (`GET /v2/models/<m>`) reports the model's OIP datatypes and shapes (-1 for dynamic dims).
  *
  * Session options come from getParam() (class args, then the model spec's parameters, then function
@@ -163,7 +164,7 @@ export class OnnxModelServer extends V2ModelServer {
   }
 
   /** The `labels` parameter: class names by index, or undefined when not set. */
-  private labels(): readonly string[] | undefined {
+  override classLabels(): readonly string[] | undefined {
     const labels = this.getParam<unknown>('labels');
     if (labels === undefined) return undefined;
     if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) {
@@ -194,7 +195,7 @@ export class OnnxModelServer extends V2ModelServer {
     }
     const tensor = tensorFromNested(inputs, info.datatype, `input '${info.name}'`);
     const results = await session.run({ [info.name]: tensor }, runOptions(options));
-    const labels = this.labels();
+    const labels = this.classLabels();
     const lists = session.outputs.map((o) => {
       const t = results[o.name]!;
       const values = nest(elementsToJson(t.datatype, t.data).data, t.shape);

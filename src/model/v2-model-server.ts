@@ -8,6 +8,7 @@
  * `GET` with no operation answers metadata, `GET ready` readiness, and `op_<name>(event)` methods are
  * custom operations.
  */
+import { splitKey } from './model-key';
 import type { Cancellation } from '../cancellation';
 import { BadRequestError, GraphServeError, InvalidOptionError, MethodNotAllowedError } from '../errors';
 import { ModelError, ModelLoadError, NotFoundError, NotReadyError } from '../errors';
@@ -394,9 +395,14 @@ export class V2ModelServer implements GraphStep {
       : this.encodeTensors(request, postprocessed, call);
   }
 
+  /** Class names by index, for outputs requested with `classification` (Triton's label file); none here. */
+  classLabels(): readonly string[] | undefined {
+    return undefined;
+  }
+
   private encodeTensors(request: ModelRequest, response: InferResponse, call: Call): ServingResponse {
     this.track(request, response, call);
-    const encoded = encodeInferResponse(response, call.inferRequest);
+    const encoded = encodeInferResponse(response, call.inferRequest, this);
     return new ServingResponse(200, encoded.body, encoded.headers);
   }
 
@@ -421,12 +427,6 @@ export class V2ModelServer implements GraphStep {
 function invalidRequest(err: unknown): GraphServeError {
   if (err instanceof GraphServeError) return err;
   return new BadRequestError(err instanceof Error ? err.message : String(err), { cause: err });
-}
-
-/** Splits 'name:version'. */
-export function splitKey(key: string): [string, string] {
-  const at = key.indexOf(':');
-  return at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)];
 }
 
 registerClass('V2ModelServer', V2ModelServer);

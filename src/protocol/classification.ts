@@ -5,6 +5,8 @@
  *
  *   [batch, C] of numbers  →  [batch, min(N, C)] of BYTES     (an output of rank 1: [C] → [min(N, C)])
  *
+ * With class names (a model's `labels` parameter, as Triton's label file), "<value>:<index>:<label>" for
+ * the indices that have one.
  * `<value>` is written as C's printf("%f") writes it for floats (six decimals; "nan", "inf") and in full for
  * integers; `<index>` is the element's position within its row; equal values keep their order, NaN comes last. Only the
  * integer types, FP32 and FP64 can be ranked (as in Triton); another datatype, or an N that is not a
@@ -38,8 +40,8 @@ function written(value: number | bigint, float: boolean): string {
     : v.toLocaleString('en-US', { useGrouping: false, minimumFractionDigits: 6 });
 }
 
-/** `tensor`'s top `count` classes per row (see the module comment). */
-export function classify(tensor: NamedTensor, count: number): NamedTensor {
+/** `tensor`'s top `count` classes per row (see the module comment), named by `labels` where it has them. */
+export function classify(tensor: NamedTensor, count: number, labels?: readonly string[]): NamedTensor {
   if (!RANKED.has(tensor.datatype)) {
     throw new BadRequestError(
       `output '${tensor.name}': classification needs an integer, FP32 or FP64 output, not ${tensor.datatype}`,
@@ -61,7 +63,10 @@ export function classify(tensor: NamedTensor, count: number): NamedTensor {
       return x > y ? -1 : x < y ? 1 : a - b;
     });
     for (let j = 0; j < k; j++) {
-      classes.push(Buffer.from(`${written(data[base + ranked[j]!]!, float)}:${ranked[j]}`));
+      const index = ranked[j]!;
+      const label = labels?.[index];
+      const named = label === undefined ? '' : `:${label}`;
+      classes.push(Buffer.from(`${written(data[base + index]!, float)}:${index}${named}`));
     }
   }
   const shape = tensor.shape.length > 1 ? [rows, k] : [k];

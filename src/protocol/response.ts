@@ -23,6 +23,11 @@ import { checkShape, flatten } from './request';
 import { stringifyJson } from './json-text';
 import type { InferRequest, InferResponse, NamedTensor, Parameters } from './types';
 
+/** Where classification finds class names (a model's labels), asked only when an output is classified. */
+export interface ClassLabels {
+  classLabels(): readonly string[] | undefined;
+}
+
 export interface EncodedResponse {
   /** A JSON-serialisable object, or a Buffer for a binary-extension body. */
   body: unknown;
@@ -125,7 +130,11 @@ interface Selected {
   binary: boolean;
 }
 
-function selectOutputs(outputs: readonly NamedTensor[], request: InferRequest | undefined): Selected[] {
+function selectOutputs(
+  outputs: readonly NamedTensor[],
+  request: InferRequest | undefined,
+  labels: ClassLabels | undefined,
+): Selected[] {
   const binaryDefault = truthy(request?.parameters?.['binary_data_output']) ?? false;
   const wanted = request?.outputs;
   if (wanted === undefined || wanted.length === 0) {
@@ -141,7 +150,7 @@ function selectOutputs(outputs: readonly NamedTensor[], request: InferRequest | 
     }
     const classes = classCount(w.parameters, w.name);
     return {
-      tensor: classes === undefined ? tensor : classify(tensor, classes),
+      tensor: classes === undefined ? tensor : classify(tensor, classes, labels?.classLabels()),
       binary: truthy(w.parameters?.['binary_data']) ?? binaryDefault,
     };
   });
@@ -174,9 +183,16 @@ function responseHeader(res: InferResponse, outputs: Record<string, unknown>[]):
   return out;
 }
 
-/** Encodes an InferResponse as JSON or binary, as `request` asked (see the module comment). */
-export function encodeInferResponse(res: InferResponse, request: InferRequest | undefined): EncodedResponse {
-  const selected = selectOutputs(res.outputs, request);
+/**
+ * Encodes an InferResponse as JSON or binary, as `request` asked (see the module comment); `labels` names
+ * the classes of classified outputs.
+ */
+export function encodeInferResponse(
+  res: InferResponse,
+  request: InferRequest | undefined,
+  labels?: ClassLabels,
+): EncodedResponse {
+  const selected = selectOutputs(res.outputs, request, labels);
   selected.forEach((s) => checkOutput(s.tensor));
   const chunks: Buffer[] = [];
   const outputs = selected.map(({ tensor, binary }) => {

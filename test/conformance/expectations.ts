@@ -28,12 +28,15 @@ export interface Expectations {
   missing: Record<string, string>;
   /** The ONNX file of each model that exists (the repository script sends one as a load's file override). */
   files: Record<string, string>;
+  /** Class names of the models whose settings give `labels` (classification answers name the classes). */
+  labels: Record<string, string[]>;
 }
 
-/** A model served by the test: its name in the repository and its ONNX file. */
+/** A model served by the test: its name in the repository, its ONNX file, and its settings' labels. */
 export interface ServedModel {
   name: string;
   file: string;
+  labels?: string[];
 }
 
 /** onnxruntime-node's tensor type -> OIP datatype. */
@@ -125,6 +128,7 @@ export async function buildExpectations(root: string, models: ServedModel[]): Pr
     samples: {},
     missing: {},
     files: {},
+    labels: {},
   };
   const sessions = new Map<string, ort.InferenceSession>();
   for (const model of models) {
@@ -135,6 +139,7 @@ export async function buildExpectations(root: string, models: ServedModel[]): Pr
     const session = await ort.InferenceSession.create(model.file, { intraOpNumThreads: 1 });
     sessions.set(model.name, session);
     expectations.files[model.name] = model.file;
+    if (model.labels !== undefined) expectations.labels[model.name] = model.labels;
     expectations.models[model.name] = {
       inputs: metaOf(session.inputMetadata),
       outputs: metaOf(session.outputMetadata),

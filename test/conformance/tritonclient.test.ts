@@ -5,7 +5,7 @@
  * datatypes and shapes. References come from onnxruntime-node (expectations.ts); identity models must echo.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePythonClient } from '../../scripts/python-client';
@@ -135,7 +135,10 @@ function makeRepository(dir: string): ServedModel[] {
     mkdirSync(join(dir, name));
     copyFileSync(join(source, 'model.onnx'), join(dir, name, 'model.onnx'));
     copyFileSync(join(source, 'model-settings.json'), join(dir, name, 'model-settings.json'));
-    models.push({ name, file: join(source, 'model.onnx') });
+    const settings = JSON.parse(readFileSync(join(source, 'model-settings.json'), 'utf8')) as {
+      parameters?: { labels?: string[] };
+    };
+    models.push({ name, file: join(source, 'model.onnx'), labels: settings.parameters?.labels });
   }
   for (const name of ['identity_int64', 'identity_uint64', 'identity_bytes', 'identity_fp16', 'constant']) {
     const file = join(FIXTURES, `${name}.onnx`);

@@ -95,19 +95,20 @@ def check_infer(client, model, arrays, datatypes, expected, binary_in, binary_ou
     return result
 
 
-def expected_classes(scores, count):
-    """Triton's classification of `scores` ([batch, C]): per row the top `count` as b"<%f value>:<index>",
-    largest first (equal values in index order)."""
+def expected_classes(scores, count, labels):
+    """Triton's classification of `scores` ([batch, C]): per row the top `count` as b"<%f value>:<index>", with
+    ":<label>" where `labels` has one, largest first (equal values in index order)."""
     rows = []
     for row in scores.reshape(scores.shape[0], -1):
         order = sorted(range(len(row)), key=lambda i: (-float(row[i]), i))[:count]
-        rows.append([f"{float(row[i]):f}:{i}".encode() for i in order])
+        named = [f":{labels[i]}" if i < len(labels) else "" for i in order]
+        rows.append([f"{float(row[i]):f}:{i}{n}".encode() for i, n in zip(order, named)])
     return np.array(rows, dtype=np.object_)
 
 
-def check_classes(got, scores, count):
+def check_classes(got, scores, count, labels):
     """`got` (BYTES: bytes from binary data, str from JSON, as tritonclient reads them) against expected_classes."""
-    want = expected_classes(scores, count)
+    want = expected_classes(scores, count, labels)
     expect(got.shape == want.shape, f"shape {got.shape}, want {want.shape}")
     text = [[v.decode() if isinstance(v, bytes) else v for v in row] for row in got]
     expect(text == [[v.decode() for v in row] for row in want], f"classes {text}, want {want.tolist()}")
@@ -209,7 +210,8 @@ class Conformance(Recorder):
         model, inputs, datatypes, outputs = self.sample("iris_batch")
         requested = [httpclient.InferRequestedOutput("probabilities", binary_data=binary_out, class_count=2)]
         result = self.client.infer(model, make_inputs(inputs, datatypes, True), outputs=requested)
-        return check_classes(result.as_numpy("probabilities"), outputs["probabilities"], 2)
+        labels = self.exp["labels"].get(model, [])
+        return check_classes(result.as_numpy("probabilities"), outputs["probabilities"], 2, labels)
 
     def compressed_response(self, algorithm):
         result = self.infer_sample("iris", True, True, response_compression_algorithm=algorithm)

@@ -56,7 +56,8 @@ class GrpcConformance(Recorder):
         model, inputs, datatypes, outputs = self.sample("iris_batch")
         requested = [grpcclient.InferRequestedOutput("probabilities", class_count=2)]
         result = self.client.infer(model, make_inputs(inputs, datatypes), outputs=requested, client_timeout=TIMEOUT_S)
-        return check_classes(result.as_numpy("probabilities"), outputs["probabilities"], 2)
+        labels = self.exp["labels"].get(model, [])
+        return check_classes(result.as_numpy("probabilities"), outputs["probabilities"], 2, labels)
 
     # --- health and metadata -------------------------------------------------------------------------------
 

@@ -22,6 +22,15 @@ describe('classify', () => {
     expect(text(top)).toEqual(['0.700000:1', '0.200000:2', '0.500000:0', '0.250000:1']);
   });
 
+  it('names the classes that have a label', () => {
+    expect(text(classify(probabilities, 2, ['a', 'b']))).toEqual([
+      '0.700000:1:b',
+      '0.200000:2',
+      '0.500000:0:a',
+      '0.250000:1:b',
+    ]);
+  });
+
   it('takes a rank-1 output as one row, and at most the elements there are', () => {
     const scores: NamedTensor = { name: 's', datatype: 'INT64', shape: [3], data: new BigInt64Array([5n, -2n, 9n]) };
     expect(classify(scores, 10)).toMatchObject({ shape: [3] });
@@ -64,13 +73,11 @@ describe('classCount', () => {
 describe('encodeInferResponse with classification', () => {
   const response = { model_name: 'm', id: '1', outputs: [probabilities] };
 
-  it('answers the classes in JSON', () => {
-    const { body } = encodeInferResponse(response, {
-      inputs: [],
-      outputs: [{ name: 'p', parameters: { classification: 1 } }],
-    });
+  it("answers the classes in JSON, named by the model's labels", () => {
+    const request = { inputs: [], outputs: [{ name: 'p', parameters: { classification: 1 } }] };
+    const { body } = encodeInferResponse(response, request, { classLabels: () => ['x', 'y', 'z'] });
     expect((body as { outputs: unknown[] }).outputs).toEqual([
-      { name: 'p', datatype: 'BYTES', shape: [2, 1], data: ['0.700000:1', '0.500000:0'] },
+      { name: 'p', datatype: 'BYTES', shape: [2, 1], data: ['0.700000:1:y', '0.500000:0:x'] },
     ]);
   });
 

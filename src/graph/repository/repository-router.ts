@@ -16,7 +16,7 @@ import { BadRequestError, MethodNotAllowedError, ModelNotFoundError, NotFoundErr
 import type { Event } from '../../event';
 import { PREDICT_OPS } from '../../model/operations';
 import type { VersionPolicy } from '../../model/repository-layout';
-import { splitKey } from '../../model/v2-model-server';
+import { splitKey } from '../../model/model-key';
 import { isPlainObject } from '../../step/paths';
 import { registerClass } from '../../step/registry';
 import type { GraphStep } from '../../step/step';
