@@ -219,7 +219,6 @@ export class RepositoryRouter extends ModelRouter {
   }
 }
 
-/** The settings override of a load request: `parameters.config`, a JSON text, as Triton's. */
 /**
  * Why a model the registry knows has no route: 503 while it loads (the client may retry), else 404 saying
  * it is not loaded and why (unloaded, or its load failed and with what).
