@@ -105,7 +105,7 @@ export function parseTextFormat(text: string, where: string, schema: TextFormatS
     const fields: TextMessage = {};
     while (peek() !== close) {
       const name = take();
-      if (!/^[A-Za-z_][\w.]*$/.test(name)) fail(`expected a field name, found '${name}'`);
+      if (!/^[A-Za-z_][\w.]*$/.test(name) || name === '__proto__') fail(`expected a field name, found '${name}'`);
       let colon = false;
       if (peek() === ':') colon = (take(), true);
       let values: TextValue[];

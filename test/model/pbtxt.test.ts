@@ -69,6 +69,7 @@ describe('parseTextFormat', () => {
     ['a: ]', /expected a value, found '\]'/],
     ['"x": 1', /expected a field name, found '"x"'/],
     ['a: @', /\(line 1, column 4\): unexpected "@"/],
+    ['__proto__ { x: 1 }', /expected a field name, found '__proto__'/],
     ['parameters { key: 1 }', /parameters entries must be \{ key: "…" value: … \}/],
   ])('refuses %j, saying where', (text, message) => {
     expect(() => parse(text)).toThrow(InvalidOptionError);
