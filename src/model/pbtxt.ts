@@ -139,7 +139,8 @@ function asMap(entries: TextValue, name: string, fail: (what: string) => never):
   const map: TextMessage = {};
   for (const entry of Array.isArray(entries) ? entries : [entries]) {
     const e = entry as TextMessage;
-    if (typeof e !== 'object' || Array.isArray(e) || typeof e['key'] !== 'string' || e['value'] === undefined) {
+    const bad = typeof e !== 'object' || Array.isArray(e) || typeof e['key'] !== 'string' || e['key'] === '__proto__';
+    if (bad || e['value'] === undefined) {
       return fail(`${name} entries must be { key: "…" value: … }`);
     }
     map[e['key']] = e['value'];

@@ -70,6 +70,7 @@ describe('parseTextFormat', () => {
     ['"x": 1', /expected a field name, found '"x"'/],
     ['a: @', /\(line 1, column 4\): unexpected "@"/],
     ['__proto__ { x: 1 }', /expected a field name, found '__proto__'/],
+    ['parameters { key: "__proto__" value { string_value: "1" } }', /parameters entries must be/],
     ['parameters { key: 1 }', /parameters entries must be \{ key: "…" value: … \}/],
   ])('refuses %j, saying where', (text, message) => {
     expect(() => parse(text)).toThrow(InvalidOptionError);
