@@ -139,11 +139,12 @@ function asMap(entries: TextValue, name: string, fail: (what: string) => never):
   const map: TextMessage = {};
   for (const entry of Array.isArray(entries) ? entries : [entries]) {
     const e = entry as TextMessage;
-    const bad = typeof e !== 'object' || Array.isArray(e) || typeof e['key'] !== 'string' || e['key'] === '__proto__';
-    if (bad || e['value'] === undefined) {
+    const key = typeof e === 'object' && !Array.isArray(e) ? e['key'] : undefined;
+    const value = typeof key === 'string' ? e['value'] : undefined;
+    if (typeof key !== 'string' || key === '__proto__' || value === undefined) {
       return fail(`${name} entries must be { key: "…" value: … }`);
     }
-    map[e['key']] = e['value'];
+    map[key] = value;
   }
   return map;
 }
