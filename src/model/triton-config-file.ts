@@ -19,13 +19,17 @@ const SCHEMA = Object.freeze({
   maps: new Set(['parameters']),
 });
 
+/** The warnings given: a file is read again by every poll scan and load, its warning is given once. */
+const warned = new Set<string>();
+
 /** The settings of the config.pbtxt at `path` (see the module comment); unchecked (the caller checks them). */
 export async function readTritonConfigFile(path: string): Promise<ModelSettings> {
   const config = parseTextFormat(await readFile(path, 'utf8'), path, SCHEMA);
   delete config['name'];
-  return settingsOfTritonConfig(config, path, (keys) =>
-    process.emitWarning(`${path}: fields graphserve does not take, left out: ${keys.join(', ')}`, {
-      code: 'GRAPHSERVE_TRITON_CONFIG',
-    }),
-  );
+  return settingsOfTritonConfig(config, path, (keys) => {
+    const message = `${path}: fields graphserve does not take, left out: ${keys.join(', ')}`;
+    if (warned.has(message)) return;
+    warned.add(message);
+    process.emitWarning(message, { code: 'GRAPHSERVE_TRITON_CONFIG' });
+  });
 }
