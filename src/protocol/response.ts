@@ -130,6 +130,7 @@ interface Selected {
   binary: boolean;
 }
 
+/** The outputs to answer, each checked (a ModelError when the model broke its contract), then classified if asked. */
 function selectOutputs(
   outputs: readonly NamedTensor[],
   request: InferRequest | undefined,
@@ -138,7 +139,10 @@ function selectOutputs(
   const binaryDefault = truthy(request?.parameters?.['binary_data_output']) ?? false;
   const wanted = request?.outputs;
   if (wanted === undefined || wanted.length === 0) {
-    return outputs.map((tensor) => ({ tensor, binary: binaryDefault }));
+    return outputs.map((tensor) => {
+      checkOutput(tensor);
+      return { tensor, binary: binaryDefault };
+    });
   }
   const byName = new Map(outputs.map((t) => [t.name, t]));
   return wanted.map((w) => {
@@ -148,6 +152,7 @@ function selectOutputs(
         `unknown output '${w.name}' requested; the outputs are: ${outputs.map((t) => t.name).join(', ')}`,
       );
     }
+    checkOutput(tensor); // the model's output as it gave it, before classification replaces it
     const classes = classCount(w.parameters, w.name);
     return {
       tensor: classes === undefined ? tensor : classify(tensor, classes, labels?.classLabels()),
@@ -193,7 +198,6 @@ export function encodeInferResponse(
   labels?: ClassLabels,
 ): EncodedResponse {
   const selected = selectOutputs(res.outputs, request, labels);
-  selected.forEach((s) => checkOutput(s.tensor));
   const chunks: Buffer[] = [];
   const outputs = selected.map(({ tensor, binary }) => {
     if (binary) {

@@ -2,7 +2,7 @@
  * Triton's classification extension (src/protocol/classification.ts), alone and through the response
  * encoder in JSON and binary.
  */
-import { BadRequestError } from '../../src/errors';
+import { BadRequestError, ModelError } from '../../src/errors';
 import { classCount, classify } from '../../src/protocol/classification';
 import { encodeInferResponse } from '../../src/protocol/response';
 import type { NamedTensor } from '../../src/protocol/types';
@@ -79,6 +79,13 @@ describe('encodeInferResponse with classification', () => {
     expect((body as { outputs: unknown[] }).outputs).toEqual([
       { name: 'p', datatype: 'BYTES', shape: [2, 1], data: ['0.700000:1:y', '0.500000:0:x'] },
     ]);
+  });
+
+  it('checks the model output before classifying it: a broken one is a ModelError, not classes', () => {
+    const broken = { ...probabilities, data: new Float32Array(5) }; // shape [2, 3] holds 6
+    const request = { inputs: [], outputs: [{ name: 'p', parameters: { classification: 1 } }] };
+    expect(() => encodeInferResponse({ ...response, outputs: [broken] }, request)).toThrow(ModelError);
+    expect(() => encodeInferResponse({ ...response, outputs: [broken] }, request)).toThrow(/holds 6 elements/);
   });
 
   it('answers the classes in binary, as length-prefixed BYTES', () => {
