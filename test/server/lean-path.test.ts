@@ -208,6 +208,33 @@ describe('the lean path answers as fastify does', () => {
     expect(leanRunner.cancelled).toBe(1);
   });
 
+  it.each([
+    ['lean', () => [lean, leanRunner] as const],
+    ['fastify', () => [plain, fastifyRunner] as const],
+  ])(
+    'on the %s path, closing a kept-alive connection gives up the request in flight on it, not the ones answered',
+    async (_path, which) => {
+      const [server, runner] = which();
+      const cancelled = runner.cancelled;
+      const socket = connect(portOf(server.url), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      for (const id of ['a', 'b']) socket.write(`GET /string HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${id}\r\n\r\n`);
+      const answered = (): number => received.split('plain text').length - 1;
+      for (let i = 0; i < 100 && answered() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(answered()).toBe(2);
+      const held = runner.hold.size;
+      socket.write('GET /hold HTTP/1.1\r\nHost: x\r\nX-Request-Id: c\r\n\r\n');
+      for (let i = 0; i < 100 && runner.hold.size === held; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(runner.hold.size).toBe(held + 1);
+      socket.destroy();
+      for (let i = 0; i < 100 && runner.cancelled === cancelled; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(runner.cancelled).toBe(cancelled + 1);
+      expect(runner.hold.size).toBe(held);
+    },
+  );
+
   it('answers 500 {"error","code"} for a header HTTP cannot carry or a body too deep for JSON, on both paths', async () => {
     for (const server of [lean, plain]) {
       const answer = await request(server.url + '/bad-header', { headers: ID });

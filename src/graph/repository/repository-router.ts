@@ -115,8 +115,9 @@ export class RepositoryRouter extends ModelRouter {
     return super.allowedMethods(rawPath);
   }
 
-  override async doEvent(event: Event): Promise<unknown> {
-    // Inference paths pass with two prefix tests and no trimming: this runs for every request.
+  override doEvent(event: Event): Promise<unknown> {
+    // Inference paths pass with two prefix tests and no trimming: this runs for every request. Not async:
+    // the route's promise is handed on as it is (see Router.doEvent).
     if (event.path.startsWith(REPOSITORY_PREFIX)) {
       const path = trimTrailingSlashes(event.path);
       if (path === REPOSITORY_PREFIX || path.startsWith(`${REPOSITORY_PREFIX}/`)) {
@@ -124,8 +125,12 @@ export class RepositoryRouter extends ModelRouter {
       }
     } else if (event.path.startsWith(this.#statsPath) && trimTrailingSlashes(event.path) === this.#statsPath) {
       if (!this.routes.has('stats')) {
-        requireMethod(event, GET_ONLY, 'model statistics');
-        return { model_stats: this.allStats() };
+        try {
+          requireMethod(event, GET_ONLY, 'model statistics');
+          return Promise.resolve({ model_stats: this.allStats() });
+        } catch (err) {
+          return Promise.reject(err);
+        }
       }
     }
     return super.doEvent(event);

@@ -3,6 +3,7 @@
  * (the same whether fastify (./http.ts) or the lean path (./lean-path.ts) read it).
  */
 import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
+import type { Socket } from 'node:net';
 import { GraphServeError } from '../../errors';
 import { HTTP_TRIGGER, type Event, type EventResponse } from '../../event';
 import { errorResponse } from '../../graph-server/graph-server';
@@ -18,7 +19,10 @@ export interface EventRunner extends Drainable {
 
 function headersOf(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  const headers = req.headers;
+  // Not Object.entries: it makes an array per header, on every request.
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value; // names: lower case already
   }
   return out;
@@ -45,18 +49,47 @@ export function toEvent(req: IncomingMessage, id: string, body: unknown): Event 
   return event;
 }
 
+/** The answers not given yet of the requests read from one connection (see runEvent). */
+const IN_FLIGHT = Symbol('graphserve.inFlight');
+type TrackedSocket = Socket & { [IN_FLIGHT]?: Set<Promise<EventResponse>> };
+
 /**
- * Runs `event`, every line it logs carrying the request id; `res` closing before the answer is complete
- * gives the event up. Both HTTP paths run their requests through it.
+ * Runs `event`, every line it logs carrying the request id, and hands its answer to `then`. The connection
+ * closing before the answer gives the event up. Both HTTP paths run their requests through it.
+ *
+ * The close is watched once per connection, not once per request (a listener added and removed per request
+ * costs more than the rest of this function): an HTTP/1.1 client gives a request up only by closing its
+ * connection, and every request in flight on it goes then.
  */
-export function runEvent(runner: EventRunner, event: Event, res: ServerResponse): Promise<EventResponse> {
+export function runEvent<T>(
+  runner: EventRunner,
+  event: Event,
+  res: ServerResponse,
+  then: (response: EventResponse) => T,
+): Promise<T> {
   const pending = withRequestId(event.id, () => runner.run(event));
-  if (runner.cancel) {
-    res.once('close', () => {
-      if (!res.writableFinished) runner.cancel!(pending);
+  const socket = res.socket as TrackedSocket | null;
+  if (runner.cancel === undefined || socket === null) return pending.then(then);
+  if (socket.destroyed) {
+    runner.cancel(pending);
+    return pending.then(then);
+  }
+  let inFlight = socket[IN_FLIGHT];
+  if (inFlight === undefined) {
+    const cancel = runner.cancel.bind(runner);
+    const watched = new Set<Promise<EventResponse>>();
+    socket[IN_FLIGHT] = inFlight = watched;
+    socket.once('close', () => {
+      for (const answer of watched) cancel(answer);
+      watched.clear();
     });
   }
-  return pending;
+  const watched = inFlight;
+  watched.add(pending);
+  return pending.then((response) => {
+    watched.delete(pending);
+    return then(response);
+  });
 }
 
 /**

@@ -159,7 +159,7 @@ type Send = (reply: FastifyReply, res: EventResponse) => FastifyReply;
 function answer(runner: EventRunner, req: FastifyRequest, reply: FastifyReply, send: Send): Promise<FastifyReply> {
   const body = req.body;
   req.body = undefined;
-  return runEvent(runner, toEvent(req.raw, req.id, body), reply.raw).then((response) => send(reply, response));
+  return runEvent(runner, toEvent(req.raw, req.id, body), reply.raw, (response) => send(reply, response));
 }
 
 /**

@@ -80,7 +80,7 @@ export class LeanPath {
 
   private answer(req: IncomingMessage, res: ServerResponse, id: string, body: Buffer | undefined): void {
     const runner = this.runner;
-    void runEvent(runner, toEvent(req, id, body), res).then((response) => {
+    void runEvent(runner, toEvent(req, id, body), res, (response) => {
       if (!res.destroyed) answerWith(res, response, runner.draining === true);
     });
   }
