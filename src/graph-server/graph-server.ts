@@ -26,6 +26,7 @@ import { OffThreadJsonDecoder, kDefaultOffThreadJsonOptions, type OffThreadJsonO
 import type { Event, EventResponse } from '../event';
 import { REQUEST_ID_KEY } from '../logging';
 import { graphPicture } from './graph-picture';
+import { type Deadline, Deadlines } from './deadlines';
 import { METRICS_PATH, ServerMetrics } from './metrics';
 
 /** Headers that override the event's id and path (MLRun's; names lower-cased as in Event). */
@@ -74,6 +75,7 @@ export class GraphServer {
   private readonly readinessChecks: (() => boolean)[] = [];
   /** What every EventCall reports back to (made once, not per request). */
   private readonly owner: CallOwner = {
+    deadlines: new Deadlines(),
     release: (answer) => this.inFlight.delete(answer),
     abandon: (work) => this.abandon(work),
   };
@@ -306,6 +308,8 @@ interface Where {
 
 /** What an EventCall reports to its GraphServer. */
 interface CallOwner {
+  /** Where the calls' request timeouts are kept. */
+  readonly deadlines: Deadlines;
   /** The event is answered: it is no longer in flight. */
   release(answer: Promise<EventResponse>): void;
   /** The event was given up while its work runs on. */
@@ -313,14 +317,16 @@ interface CallOwner {
 }
 
 /**
- * One event in flight: its cancellation, its timer, and its answer, which is the graph's or the reason
+ * One event in flight: its cancellation, its deadline, and its answer, which is the graph's or the reason
  * the event was given up, whichever comes first. A class rather than closures: one is made per request.
  */
 class EventCall {
   readonly cancellation = new Cancellation();
   readonly answer: Promise<EventResponse>;
   #settle!: (response: EventResponse) => void;
-  #timer: NodeJS.Timeout | undefined;
+  #deadline: Deadline | undefined;
+  /** The request timeout, ms, for the 504's message. */
+  #timeoutMs = 0;
   #forgetClient: (() => void) | undefined;
   #work: Promise<EventResponse> | undefined;
   #done = false;
@@ -334,11 +340,14 @@ class EventCall {
 
   /** Gives the event up with 504 after `ms`. */
   expireAfter(ms: number): void {
-    // The reason is written only when it is needed: this runs for every request.
-    this.#timer = setTimeout(
-      () => this.giveUp(new TimeoutError(`no answer within the request timeout (${ms / 1000} s)`)),
-      ms,
-    );
+    this.#timeoutMs = ms;
+    this.#deadline = this.owner.deadlines.add(ms, this);
+  }
+
+  /** The deadline has come (see expireAfter). */
+  expire(): void {
+    // The reason is written only when it is needed: a deadline is set for every request.
+    this.giveUp(new TimeoutError(`no answer within the request timeout (${this.#timeoutMs / 1000} s)`));
   }
 
   /**
@@ -368,7 +377,7 @@ class EventCall {
   private finish(response: EventResponse): boolean {
     if (this.#done) return false;
     this.#done = true;
-    clearTimeout(this.#timer);
+    if (this.#deadline !== undefined) this.owner.deadlines.remove(this.#deadline);
     this.#forgetClient?.();
     this.owner.release(this.answer);
     this.#settle(this.observe(response));

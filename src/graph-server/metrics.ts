@@ -22,12 +22,13 @@
  * `model` is the route key for requests under a router's model prefix, '' for other paths (health,
  * metadata, flows, unknown models, so that clients cannot grow the label set).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SessionStats } from '../../bindings/session';
 import { BaseRouter } from '../graph/router';
 import type { GraphStep } from '../step/step';
 import type { EventResponse } from '../event';
 import { SLASH } from '../url-path';
+import { LatencyHistogram } from './latency-histogram';
 
 export const METRICS_PATH = '/metrics';
 
@@ -135,7 +136,7 @@ export class ServerMetrics {
   /** This server's own metrics (requests, models, engine); the process metrics are merged on scrape. */
   readonly registry = new Registry();
   private readonly requests = new RequestCounts();
-  private readonly latency: Histogram<'model'>;
+  private readonly latency: LatencyHistogram;
   private readonly engine: EngineMetrics;
   private readonly models: ModelGauges;
 
@@ -152,11 +153,10 @@ export class ServerMetrics {
         requests.copyTo(this);
       },
     });
-    this.latency = new Histogram({
+    this.latency = new LatencyHistogram({
       name: `${PREFIX}request_duration_seconds`,
       help: 'Time from receiving an event to its answer, seconds.',
-      labelNames: ['model'],
-      buckets: [...LATENCY_BUCKETS],
+      buckets: LATENCY_BUCKETS,
       registers,
     });
     this.models = new ModelGauges(this.registry);
@@ -167,7 +167,7 @@ export class ServerMetrics {
   observe(path: string, response: EventResponse, seconds: number): void {
     const model = modelLabel(this.graph, path);
     this.requests.add(model, response.status, errorCode(response));
-    this.latency.observe({ model }, seconds);
+    this.latency.observe(model, seconds);
   }
 
   /** The `GET /metrics` answer: this server's metrics, then the process metrics. */
