@@ -74,22 +74,25 @@ export function runEvent<T>(
     runner.cancel(pending);
     return pending.then(then);
   }
-  let inFlight = socket[IN_FLIGHT];
-  if (inFlight === undefined) {
-    const cancel = runner.cancel.bind(runner);
-    const watched = new Set<Promise<EventResponse>>();
-    socket[IN_FLIGHT] = inFlight = watched;
-    socket.once('close', () => {
-      for (const answer of watched) cancel(answer);
-      watched.clear();
-    });
-  }
-  const watched = inFlight;
+  const watched = watchedOn(socket, runner);
   watched.add(pending);
   return pending.then((response) => {
     watched.delete(pending);
     return then(response);
   });
+}
+
+/** The answers `socket` is waiting for; the first call watches its close, which gives them all up. */
+function watchedOn(socket: TrackedSocket, runner: EventRunner): Set<Promise<EventResponse>> {
+  const known = socket[IN_FLIGHT];
+  if (known !== undefined) return known;
+  const watched = new Set<Promise<EventResponse>>();
+  socket[IN_FLIGHT] = watched;
+  socket.once('close', () => {
+    for (const answer of watched) runner.cancel?.(answer);
+    watched.clear();
+  });
+  return watched;
 }
 
 /**
