@@ -62,7 +62,8 @@ export class Connections {
       const state = this.sockets.get(req.socket);
       if (state === undefined) return;
       state.active++;
-      res.once('close', () => {
+      res.on('close', () => {
+        // on(), not once(): a response closes once, and once() costs a wrapper and a removal per request.
         state.active--;
         state.idleSince = Date.now();
       });
