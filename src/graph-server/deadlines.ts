@@ -4,14 +4,14 @@
  * request. Requests given the same duration expire in the order they started, so a Deadlines keeps one
  * list per duration in that order, its head the next to expire, and one Node timer for that head.
  *
- * Contract: `add` returns a handle; `expire` of its target is called once, no earlier than `ms` after
+ * Contract: `add` returns a handle; `expire(ms)` of its target is called once, no earlier than `ms` after
  * `add`, unless the handle was removed first. While a list holds a deadline its timer keeps the process
  * alive, as a request's own setTimeout did; an emptied list clears its timer.
  */
 
-/** What expires. */
+/** What expires; `ms` is the duration it was given (Deadlines.add). */
 export interface Expiring {
-  expire(): void;
+  expire(ms: number): void;
 }
 
 /** One deadline in its list (see Deadlines.add). */
@@ -58,7 +58,7 @@ class DeadlineList {
     const now = performance.now();
     for (let head = this.#head; head !== undefined && head.at <= now; head = this.#head) {
       this.remove(head);
-      head.target.expire();
+      head.target.expire(this.ms);
     }
     // Node's timer runs on the loop's clock, which may be a little behind this one: at least 1 ms more.
     if (this.#head !== undefined && this.#timer === undefined) {

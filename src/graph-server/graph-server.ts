@@ -325,8 +325,6 @@ class EventCall {
   readonly answer: Promise<EventResponse>;
   #settle!: (response: EventResponse) => void;
   #deadline: Deadline | undefined;
-  /** The request timeout, ms, for the 504's message. */
-  #timeoutMs = 0;
   #forgetClient: (() => void) | undefined;
   #work: Promise<EventResponse> | undefined;
   #done = false;
@@ -340,14 +338,13 @@ class EventCall {
 
   /** Gives the event up with 504 after `ms`. */
   expireAfter(ms: number): void {
-    this.#timeoutMs = ms;
     this.#deadline = this.owner.deadlines.add(ms, this);
   }
 
-  /** The deadline has come (see expireAfter). */
-  expire(): void {
+  /** The deadline set by expireAfter(ms) has come. */
+  expire(ms: number): void {
     // The reason is written only when it is needed: a deadline is set for every request.
-    this.giveUp(new TimeoutError(`no answer within the request timeout (${this.#timeoutMs / 1000} s)`));
+    this.giveUp(new TimeoutError(`no answer within the request timeout (${ms / 1000} s)`));
   }
 
   /**

@@ -62,6 +62,10 @@ describe('Deadlines', () => {
     expect(log).toEqual(['short']);
     jest.advanceTimersByTime(450);
     expect(log).toEqual(['short', 'long']);
+    const given: number[] = [];
+    deadlines.add(50, { expire: (ms) => given.push(ms) });
+    jest.advanceTimersByTime(50);
+    expect(given).toEqual([50]); // each target hears the duration it was given
   });
 
   it('a target that expires may remove another due at the same moment: that one does not expire', () => {
