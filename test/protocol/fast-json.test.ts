@@ -218,6 +218,19 @@ describe('the addon number reader', () => {
       expect(Object.is(read(`[${literal}]`)!.values![0], JSON.parse(literal))).toBe(true);
   });
 
+  it('reads runs of numbers whatever spaces stand around their commas', () => {
+    // Bare commas are read in a run; a space or a line break on either side of one ends the run.
+    const literals = numberLiterals(2_000);
+    const gaps = [',', ',', ',', ', ', ' ,', ' , ', ',\n', '\n,', '\t,\r\n'];
+    const next = random(11);
+    const text = `[${literals.map((l, i) => (i === 0 ? l : gaps[Math.floor(next() * gaps.length)]! + l)).join('')}]`;
+    const r = read(text)!;
+    expect(Array.from(r.values!)).toEqual(JSON.parse(text));
+    expect(r.end).toBe(text.length);
+    for (const bad of ['[1,,2]', '[1, ,2]', '[1,2,]', '[1,2 3]', '[1,-]', '[1,2,"3"]', '[1,2,[3]]'])
+      expect(read(bad)).toBeNull();
+  });
+
   it.each<[string, 'values' | 'values32']>([
     ['{"datatype": "FP64", "shape": [2], "data": [0.1, 0.2]}', 'values'],
     ['{"datatype":"FP32","data":[0.1, 0.2]}', 'values32'],
