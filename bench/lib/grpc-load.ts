@@ -115,7 +115,9 @@ export async function startGraphserveGrpc(model: GraphserveModel): Promise<GrpcS
   try {
     const { url, grpcTarget } = await waitForAddresses(child);
     const pid = child.pid as number;
-    return { label: 'graphserve', url, grpcTarget, pid, cpuSeconds: () => readCpuSeconds(pid), stop };
+    const cpuSeconds = (): number => readCpuSeconds(pid);
+    const loopCpuSeconds = (): number => readCpuSeconds(pid, pid);
+    return { label: 'graphserve', url, grpcTarget, pid, cpuSeconds, loopCpuSeconds, stop };
   } catch (err) {
     await stop();
     throw err;

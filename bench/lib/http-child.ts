@@ -19,6 +19,8 @@ export interface ChildServer {
   pid: number;
   /** CPU time (user + system) the process has used so far, seconds (Linux /proc; NaN elsewhere). */
   cpuSeconds(): number;
+  /** The same for its main thread alone, the one running the event loop. */
+  loopCpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -54,9 +56,16 @@ export function benchNodeFlags(): string[] {
   return (process.env['GRAPHSERVE_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
 }
 
-export function readCpuSeconds(pid: number): number {
+/**
+ * CPU time (user + system) process `pid` has used so far, seconds; with `thread` (a thread id of it), that thread's
+ * alone. NaN where /proc cannot tell (not Linux, or no such process or thread).
+ */
+export function readCpuSeconds(pid: number, thread?: number): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(
+      thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`,
+      'utf8',
+    );
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[11], [12]: utime, stime in clock ticks (100 Hz on Linux)
     return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -107,7 +116,9 @@ export async function startChild(options: ChildOptions): Promise<ChildServer> {
   try {
     const url = await waitForUrl(child, options.label);
     const pid = child.pid as number;
-    return { label: options.label, url, pid, cpuSeconds: () => readCpuSeconds(pid), stop: () => stopChild(child) };
+    const cpuSeconds = (): number => readCpuSeconds(pid);
+    const loopCpuSeconds = (): number => readCpuSeconds(pid, pid); // the main thread's id is the process's
+    return { label: options.label, url, pid, cpuSeconds, loopCpuSeconds, stop: () => stopChild(child) };
   } catch (err) {
     await stopChild(child);
     throw err;

@@ -58,6 +58,8 @@ export interface HttpPhase {
   failed: number;
   /** CPU of the server process over the window ÷ wall time (cores busy). */
   serverCores: number;
+  /** The same for the server's main thread, its event loop (NaN for a server that does not say). */
+  serverLoopCores: number;
   /** Event-loop utilisation of this (the load generator's) process: near 1 means the client limits. */
   clientElu: number;
 }
@@ -101,11 +103,13 @@ export async function measureHttp(
  * the server's CPU and this process's event-loop use over the same wall time.
  */
 export async function timedPhase(
-  server: Pick<ChildServer, 'cpuSeconds'>,
+  server: Pick<ChildServer, 'cpuSeconds'> & Partial<Pick<ChildServer, 'loopCpuSeconds'>>,
   window: (latenciesMs: number[], wall: () => number) => Promise<{ failed: number; seconds: number }>,
 ): Promise<HttpPhase> {
   const latenciesMs: number[] = [];
+  const loopCpu = (): number => server.loopCpuSeconds?.() ?? NaN;
   const cpu0 = server.cpuSeconds();
+  const loop0 = loopCpu();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   const wall = (): number => (performance.now() - t0) / 1000;
@@ -118,6 +122,7 @@ export async function timedPhase(
     latenciesMs,
     failed,
     serverCores: (server.cpuSeconds() - cpu0) / elapsed,
+    serverLoopCores: (loopCpu() - loop0) / elapsed,
     clientElu: performance.eventLoopUtilization(elu0).utilization,
   };
 }
@@ -154,6 +159,7 @@ export interface HttpSummary {
   p50Ms: number;
   p99Ms: number;
   serverCores: number;
+  serverLoopCores: number;
   clientElu: number;
   failed: number;
 }
@@ -167,6 +173,7 @@ export function summariseHttp(label: string, phases: readonly HttpPhase[]): Http
     p50Ms: per((p) => quantile(p.latenciesMs, 0.5), 3),
     p99Ms: per((p) => quantile(p.latenciesMs, 0.99), 3),
     serverCores: per((p) => p.serverCores, 3),
+    serverLoopCores: per((p) => p.serverLoopCores, 3),
     clientElu: per((p) => p.clientElu, 2),
     failed: phases.reduce((s, p) => s + p.failed, 0),
   };

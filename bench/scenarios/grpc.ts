@@ -76,6 +76,11 @@ function cpuMsPerRequest(s: HttpSummary): number {
   return round((s.serverCores / s.rate) * 1000, 3);
 }
 
+/** The part of it on the server's event loop (the main thread; the rest is ONNX Runtime's and V8's threads). */
+function loopCpuMsPerRequest(s: HttpSummary): number {
+  return round((s.serverLoopCores / s.rate) * 1000, 3);
+}
+
 /** The transport floor (see the module comment): bare node:http against bare node:http2, same calls. */
 async function measureFloor(ctx: BenchContext, http: readonly HttpBody[], frames: readonly Buffer[]) {
   const c = ctx.concurrency;
@@ -121,6 +126,7 @@ function resultOf(ctx: BenchContext, m: Measured, floor: Floor): ScenarioResult 
       `gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) ` +
       `vs HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms); ` +
       `gRPC raw on one channel ${cs.rate.toFixed(0)} req/s (p99 ${cs.p99Ms} ms, ${channel.rateRatio} of HTTP); ` +
+      `server event loop ${loopCpuMsPerRequest(gs)} vs ${loopCpuMsPerRequest(hs)} ms CPU an answer; ` +
       `transport floor: bare node:http2 ${floor.h2.rate.toFixed(0)} vs bare node:http ${floor.http1.rate.toFixed(0)} ` +
       `req/s (${floor.ratio})`,
     figures: {
@@ -131,6 +137,11 @@ function resultOf(ctx: BenchContext, m: Measured, floor: Floor): ScenarioResult 
         grpc: cpuMsPerRequest(gs),
         http: cpuMsPerRequest(hs),
         oneChannel: cpuMsPerRequest(cs),
+      },
+      eventLoopCpuMsPerRequest: {
+        grpc: loopCpuMsPerRequest(gs),
+        http: loopCpuMsPerRequest(hs),
+        oneChannel: loopCpuMsPerRequest(cs),
       },
       floor,
       verification: m.verification,
