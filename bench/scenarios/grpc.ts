@@ -4,9 +4,11 @@
  * `graphserve serve` child (batching on, max batch 32, no delay). Both sides use the same closed loop in this
  * process (../lib/closed-loop.ts): 64 callers, one connection each, prepared requests of 16 distinct images,
  * answers read to their end and not decoded; HTTP calls go through undici, gRPC calls through node:http2 with
- * prepared gRPC frames (grpc-status checked), two clients of comparable cost per call: on 2 shared cores a
+ * prepared gRPC frames (grpc-status checked), the cheapest client of each kind in Node: on 2 shared cores a
  * client's own CPU is taken from the server (autocannon is cheaper than any gRPC client; @grpc/grpc-js costs
- * about twice node:http2 per call). @grpc/grpc-js checks the outputs before timing.
+ * about twice node:http2 per call, and node:http2 still about twice undici: client ELU 0.20-0.25 against
+ * 0.11-0.12). That is not what holds gRPC back: driven by h2load on both sides instead (C, HTTP/1.1 and h2c,
+ * by hand on 2026-12-01), the ratio was no better. @grpc/grpc-js checks the outputs before timing.
  *
  * HTTP and gRPC alternate `reps` times; ratio = median gRPC req/s ÷ median HTTP binary req/s (target ≥ 1).
  * A third side alternates with them, reported beside the ratio: the same gRPC calls multiplexed on one
