@@ -213,9 +213,9 @@ bool ParseJsonNumbers(const uint8_t* text, size_t length, size_t start, std::vec
       ++p;
     } else {
       if (!expect_value || nesting.depth() == 0) break;
-      // A run of numbers separated by bare commas (the usual tensor text) is read here, a comma followed
-      // by anything that may start a number taken at once; the rest (spaces, brackets) goes round the
-      // outer loop.
+      // A run of numbers separated by bare commas (the usual tensor text) is read here: a comma followed
+      // by anything but a space, a bracket or another comma is taken at once (what follows must then be
+      // a number); the rest goes round the outer loop, which checks it.
       bool numbers_ok = true;
       for (;;) {
         double value = 0;
