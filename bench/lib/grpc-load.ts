@@ -16,8 +16,8 @@ import {
   type ChildServer,
   type GraphserveModel,
   benchNodeFlags,
+  cpuClocks,
   distRoot,
-  readCpuSeconds,
   stopChild,
   writeRepository,
 } from './http-child';
@@ -115,9 +115,7 @@ export async function startGraphserveGrpc(model: GraphserveModel): Promise<GrpcS
   try {
     const { url, grpcTarget } = await waitForAddresses(child);
     const pid = child.pid as number;
-    const cpuSeconds = (): number => readCpuSeconds(pid);
-    const loopCpuSeconds = (): number => readCpuSeconds(pid, pid);
-    return { label: 'graphserve', url, grpcTarget, pid, cpuSeconds, loopCpuSeconds, stop };
+    return { label: 'graphserve', url, grpcTarget, pid, ...cpuClocks(pid), stop };
   } catch (err) {
     await stop();
     throw err;

@@ -74,6 +74,11 @@ export function readCpuSeconds(pid: number, thread?: number): number {
   }
 }
 
+/** ChildServer's CPU readers for process `pid`: the whole process, and its main thread (whose id is the pid). */
+export function cpuClocks(pid: number): Pick<ChildServer, 'cpuSeconds' | 'loopCpuSeconds'> {
+  return { cpuSeconds: () => readCpuSeconds(pid), loopCpuSeconds: () => readCpuSeconds(pid, pid) };
+}
+
 function waitForUrl(child: ChildProcess, label: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -116,9 +121,7 @@ export async function startChild(options: ChildOptions): Promise<ChildServer> {
   try {
     const url = await waitForUrl(child, options.label);
     const pid = child.pid as number;
-    const cpuSeconds = (): number => readCpuSeconds(pid);
-    const loopCpuSeconds = (): number => readCpuSeconds(pid, pid); // the main thread's id is the process's
-    return { label: options.label, url, pid, cpuSeconds, loopCpuSeconds, stop: () => stopChild(child) };
+    return { label: options.label, url, pid, ...cpuClocks(pid), stop: () => stopChild(child) };
   } catch (err) {
     await stopChild(child);
     throw err;

@@ -58,7 +58,7 @@ export interface HttpPhase {
   failed: number;
   /** CPU of the server process over the window ÷ wall time (cores busy). */
   serverCores: number;
-  /** The same for the server's main thread, its event loop (NaN for a server that does not say). */
+  /** The same for the server's main thread, its event loop. */
   serverLoopCores: number;
   /** Event-loop utilisation of this (the load generator's) process: near 1 means the client limits. */
   clientElu: number;
@@ -103,13 +103,12 @@ export async function measureHttp(
  * the server's CPU and this process's event-loop use over the same wall time.
  */
 export async function timedPhase(
-  server: Pick<ChildServer, 'cpuSeconds'> & Partial<Pick<ChildServer, 'loopCpuSeconds'>>,
+  server: Pick<ChildServer, 'cpuSeconds' | 'loopCpuSeconds'>,
   window: (latenciesMs: number[], wall: () => number) => Promise<{ failed: number; seconds: number }>,
 ): Promise<HttpPhase> {
   const latenciesMs: number[] = [];
-  const loopCpu = (): number => server.loopCpuSeconds?.() ?? NaN;
   const cpu0 = server.cpuSeconds();
-  const loop0 = loopCpu();
+  const loop0 = server.loopCpuSeconds();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   const wall = (): number => (performance.now() - t0) / 1000;
@@ -122,7 +121,7 @@ export async function timedPhase(
     latenciesMs,
     failed,
     serverCores: (server.cpuSeconds() - cpu0) / elapsed,
-    serverLoopCores: (loopCpu() - loop0) / elapsed,
+    serverLoopCores: (server.loopCpuSeconds() - loop0) / elapsed,
     clientElu: performance.eventLoopUtilization(elu0).utilization,
   };
 }
