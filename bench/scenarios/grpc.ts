@@ -73,14 +73,12 @@ async function verify(ctx: BenchContext, server: GrpcServer, images: Float32Arra
   }
 }
 
-/** Server CPU per answer, ms: less moved by other work on a shared machine than req/s. */
-function cpuMsPerRequest(s: HttpSummary): number {
-  return round((s.serverCores / s.rate) * 1000, 3);
-}
-
-/** The part of it on the server's event loop (the main thread; the rest is ONNX Runtime's and V8's threads). */
-function loopCpuMsPerRequest(s: HttpSummary): number {
-  return round((s.serverLoopCores / s.rate) * 1000, 3);
+/**
+ * Server CPU per answer, ms: less moved by other work on a shared machine than req/s. `part`: the whole process, or
+ * its event loop (the main thread; the rest is ONNX Runtime's and V8's threads).
+ */
+function cpuMsPerRequest(s: HttpSummary, part: 'serverCores' | 'serverLoopCores' = 'serverCores'): number {
+  return round((s[part] / s.rate) * 1000, 3);
 }
 
 /** The transport floor (see the module comment): bare node:http against bare node:http2, same calls. */
@@ -128,7 +126,7 @@ function resultOf(ctx: BenchContext, m: Measured, floor: Floor): ScenarioResult 
       `gRPC raw ${gs.rate.toFixed(0)} req/s (p50 ${gs.p50Ms} ms, p99 ${gs.p99Ms} ms) ` +
       `vs HTTP binary ${hs.rate.toFixed(0)} req/s (p50 ${hs.p50Ms} ms, p99 ${hs.p99Ms} ms); ` +
       `gRPC raw on one channel ${cs.rate.toFixed(0)} req/s (p99 ${cs.p99Ms} ms, ${channel.rateRatio} of HTTP); ` +
-      `server event loop ${loopCpuMsPerRequest(gs)} vs ${loopCpuMsPerRequest(hs)} ms CPU an answer; ` +
+      `server event loop ${cpuMsPerRequest(gs, 'serverLoopCores')} vs ${cpuMsPerRequest(hs, 'serverLoopCores')} ms CPU an answer; ` +
       `transport floor: bare node:http2 ${floor.h2.rate.toFixed(0)} vs bare node:http ${floor.http1.rate.toFixed(0)} ` +
       `req/s (${floor.ratio})`,
     figures: {
@@ -141,9 +139,9 @@ function resultOf(ctx: BenchContext, m: Measured, floor: Floor): ScenarioResult 
         oneChannel: cpuMsPerRequest(cs),
       },
       eventLoopCpuMsPerRequest: {
-        grpc: loopCpuMsPerRequest(gs),
-        http: loopCpuMsPerRequest(hs),
-        oneChannel: loopCpuMsPerRequest(cs),
+        grpc: cpuMsPerRequest(gs, 'serverLoopCores'),
+        http: cpuMsPerRequest(hs, 'serverLoopCores'),
+        oneChannel: cpuMsPerRequest(cs, 'serverLoopCores'),
       },
       floor,
       verification: m.verification,
