@@ -23,6 +23,7 @@ import {
   isDatatype,
   matchesDatatype,
 } from './datatypes';
+import { runSettled, runStarted } from './event-loop-spin';
 import { type NativeInputs, type NativeOutputs, type NativeSession, loadAddon } from './loader';
 import { type ResolvedSessionOptions, type SessionOptions, resolveSessionOptions } from './options';
 
@@ -92,8 +93,12 @@ export class InferenceSession {
   readonly #inputsByName: Map<string, TensorInfo>;
   #disposed = false;
   #nextId = 1;
-  /** Names a run's flat native outputs (see NativeOutputs) from the model's output metadata. */
-  readonly #toOutputs = (flat: NativeOutputs): Record<string, Tensor> => {
+  /**
+   * A run's outputs: its flat native outputs (see NativeOutputs) named from the model's output metadata.
+   * The run no longer counts as in flight (./event-loop-spin.ts).
+   */
+  readonly #settled = (flat: NativeOutputs): Record<string, Tensor> => {
+    runSettled();
     const result: Record<string, Tensor> = {};
     const outputs = this.outputs;
     for (let o = 0; o < outputs.length; o++) {
@@ -161,13 +166,13 @@ export class InferenceSession {
     }
     const id = this.#nextId++;
     const running = this.#native.run(checked, timeoutMs, id, true);
+    runStarted();
     if (!this.#wakeDue) {
       this.#wakeDue = true;
       setImmediate(this.#wake);
     }
     const { signal, cancellation } = options;
-    const toOutputs = this.#toOutputs;
-    if (signal === undefined && cancellation === undefined) return running.then(toOutputs);
+    if (signal === undefined && cancellation === undefined) return running.then(this.#settled, settledWithError);
     const cancel = (): boolean => this.#native.cancel(id);
     signal?.addEventListener('abort', cancel, { once: true });
     const forgetCancellation = cancellation?.onAbort(cancel);
@@ -178,11 +183,11 @@ export class InferenceSession {
     return running.then(
       (outs) => {
         forget();
-        return toOutputs(outs);
+        return this.#settled(outs);
       },
       (err: unknown) => {
         forget();
-        throw err;
+        return settledWithError(err);
       },
     );
   }
@@ -231,6 +236,12 @@ export class InferenceSession {
     }
     return out;
   }
+}
+
+/** A run failed with `err`: it no longer counts as in flight (./event-loop-spin.ts). */
+function settledWithError(err: unknown): never {
+  runSettled();
+  throw err;
 }
 
 /**

@@ -12,6 +12,7 @@ import { adaptiveBatch } from './adaptive-batch';
 import { httpOverhead } from './http-overhead';
 import { httpVsPeer } from './http-vs-peer';
 import { inlineRuns } from './inline-runs';
+import { eventLoopSpin } from './event-loop-spin';
 import { jsonDecode } from './json-decode';
 import { largeBody } from './large-body';
 import { lowLoadLatency } from './low-load-latency';
@@ -28,6 +29,7 @@ export const SCENARIOS: readonly Scenario[] = [
   lowLoadLatency,
   httpOverhead,
   inlineRuns,
+  eventLoopSpin,
   jsonDecode,
   grpc,
   streams,

@@ -8,6 +8,7 @@
  *                    [--model-control-mode none|explicit|poll] [--load-model NAME]... [--repository-poll-secs S]
  *                    [--model-name NAME]   (model control and layouts: see src/graph/repository/model-registry.ts)
  *                    [--heap-growing-percent N] [--memory-reducer]   (V8's garbage collector: see ./v8-gc.ts)
+ *                    [--event-loop-spin-micros N]   (polling while the engine is idle: bindings/event-loop-spin.ts)
  *   graphserve serve GRAPH.yaml [--module FILE] [...]   (a graph spec, JSON or YAML: see src/cli/spec-server.ts)
  *                    [--function NAME] [--source URL]   (one function's part of a multi-function graph, fed by its
  *                    stream queue; a stream of request bodies: see src/cli/stream-triggers.ts)
@@ -50,6 +51,7 @@ import {
 import { withGrpc } from './grpc-server';
 import { applySettingsFile } from './config-file';
 import { applyV8GcOptions, kDefaultV8GcOptions } from './v8-gc';
+import { eventLoopSpinMicros, setEventLoopSpinMicros } from '../../bindings/event-loop-spin';
 import { checkPortFree } from './port-check';
 import { stopOnSignals } from './shutdown';
 import { buildSpecServer } from './spec-server';
@@ -72,6 +74,7 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   // One model's stray rejection or timer throw is logged and counted, never the end of the others.
   guardProcess(lines);
   logProcessWarnings(log);
+  setEventLoopSpinMicros(flags.eventLoopSpinMicros);
   const v8Flags = applyV8GcOptions({
     heapGrowingPercent: flags.heapGrowingPercent,
     memoryReducer: flagOrEnv(flags.memoryReducer, MEMORY_REDUCER_ENV, kDefaultV8GcOptions.memoryReducer),
@@ -108,7 +111,12 @@ async function runServe(specFile: string | undefined, flags: ServeFlags): Promis
   const running = await serve(graphServer, { ...httpOptionsOf(flags), loggerInstance: log, accessLog });
   const servers = await withGrpc(running, graphServer, grpcOptionsOf(flags));
   stopOnSignals(servers, () => (specFile ? graphServer.close() : disposeModels(graphServer)), lines);
-  log.info({ version: SERVER_VERSION, v8Flags: v8Flags.join(' ') || null }, `listening on ${running.address}`);
+  const listening = {
+    version: SERVER_VERSION,
+    v8Flags: v8Flags.join(' ') || null,
+    eventLoopSpinMicros: eventLoopSpinMicros(),
+  };
+  log.info(listening, `listening on ${running.address}`);
   if (servers.grpc) log.info({ grpcAddress: servers.grpc.address }, `gRPC listening on ${servers.grpc.address}`);
 }
 

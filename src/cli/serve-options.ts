@@ -4,6 +4,7 @@
  * conversion of parsed flags into the HTTP and GraphServer options.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { MAX_EVENT_LOOP_SPIN_MICROS, kDefaultEventLoopSpinMicros } from '../../bindings/event-loop-spin';
 import { MODEL_CONTROL_MODES, type ModelControlMode } from '../graph/repository/model-registry';
 import { REPOSITORY_SERVER_DEFAULTS } from './repository-server';
 import { kDefaultGraphServerOptions, type GraphServerOptions } from '../graph-server/graph-server';
@@ -63,6 +64,8 @@ export interface ServeFlags {
   heapGrowingPercent: number;
   /** Whether V8's memory reducer runs (./v8-gc.ts); undefined = its environment variable, else off. */
   memoryReducer?: boolean;
+  /** How long the event loop spins when the engine goes idle, µs (bindings/event-loop-spin.ts). */
+  eventLoopSpinMicros: number;
   config?: string;
 }
 
@@ -271,7 +274,16 @@ export function addServeOptions(command: Command): Command {
     .addOption(
       new Option('--memory-reducer', `V8's memory reducer: full GCs when the load drops (env ${MEMORY_REDUCER_ENV})`),
     )
-    .addOption(new Option('--no-memory-reducer', "no V8 memory reducer (default; see --heap-growing-percent's notes)"));
+    .addOption(new Option('--no-memory-reducer', "no V8 memory reducer (default; see --heap-growing-percent's notes)"))
+    .addOption(
+      option(
+        '--event-loop-spin-micros <n>',
+        'how long the event loop keeps polling when the engine goes idle, µs; 0 = it sleeps at once',
+        'EVENT_LOOP_SPIN_MICROS',
+      )
+        .argParser(integer('event-loop spin', 0, MAX_EVENT_LOOP_SPIN_MICROS))
+        .default(kDefaultEventLoopSpinMicros),
+    );
 }
 
 /** Where the access log goes: undefined (none), 'stdout', or a file path. */

@@ -19,10 +19,14 @@
  *   engine_compute_seconds_total{model}, engine_queued{model}, engine_in_flight{model}, engine_batch_cap{model}
  *                                              the native engine's stats for ONNX models (OnnxModelServer)
  *   uncaught_errors_total{kind}                errors no request owned, survived (process-wide; see process-guard.ts)
+ *   event_loop_spins_total, event_loop_spin_turns_total
+ *                                              the engine going idle with spinning on, and the turns of the event
+ *                                              loop spent spinning (process-wide; bindings/event-loop-spin.ts)
  * `model` is the route key for requests under a router's model prefix, '' for other paths (health,
  * metadata, flows, unknown models, so that clients cannot grow the label set).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { type EventLoopSpinStats, eventLoopSpinStats } from '../../bindings/event-loop-spin';
 import type { SessionStats } from '../../bindings/session';
 import { BaseRouter } from '../graph/router';
 import type { GraphStep } from '../step/step';
@@ -47,6 +51,23 @@ interface EngineStep extends GraphStep {
 
 let processRegistry: Registry | undefined;
 
+/** The event-loop spin's counters, read from the bindings on each scrape. */
+function registerEventLoopSpin(registry: Registry): void {
+  const counter = (name: string, help: string, key: keyof EventLoopSpinStats): void => {
+    new Counter({
+      name: `${PREFIX}${name}`,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(eventLoopSpinStats()[key]);
+      },
+    });
+  };
+  counter('event_loop_spins_total', 'Times the engine went idle with event-loop spinning on.', 'spins');
+  counter('event_loop_spin_turns_total', 'Turns of the event loop spent spinning while the engine was idle.', 'turns');
+}
+
 /**
  * The process-wide registry (created once, on first use): prom-client's default metrics, and process
  * metrics registered by others (src/server/process-guard.ts). Merged into every server's answer.
@@ -55,6 +76,7 @@ export function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    registerEventLoopSpin(processRegistry);
   }
   return processRegistry;
 }

@@ -174,6 +174,24 @@ describe("V8's garbage collector (--heap-growing-percent, --memory-reducer)", ()
   });
 });
 
+describe('the event loop spin (--event-loop-spin-micros)', () => {
+  it('spins 200 µs by default, as set by the flag or its variable, and refuses a value out of range', async () => {
+    const args = ['--model-repository', repo.dir, '--module', repo.module];
+    const byDefault = start(args);
+    await listeningUrl(byDefault);
+    expect(byDefault.output.text).toMatch(/"eventLoopSpinMicros":200,.*"msg":"listening on http:/);
+    const off = start(args, { GRAPHSERVE_EVENT_LOOP_SPIN_MICROS: '0' });
+    await listeningUrl(off);
+    expect(off.output.text).toMatch(/"eventLoopSpinMicros":0,.*"msg":"listening on http:/);
+    const flag = start([...args, '--event-loop-spin-micros', '750']);
+    await listeningUrl(flag);
+    expect(flag.output.text).toMatch(/"eventLoopSpinMicros":750,.*"msg":"listening on http:/);
+    const tooMuch = start([...args, '--event-loop-spin-micros', '100001']);
+    expect(await tooMuch.exited).toBe(1);
+    expect(tooMuch.output.text).toContain('event-loop spin must be an integer from 0 to 100000');
+  });
+});
+
 describe('errors that say where the problem is', () => {
   it('a --module with a syntax error: names the file and the line', async () => {
     const module = join(root, 'broken.js');

@@ -5,6 +5,7 @@
  */
 jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' })); // see http-app.test.ts
 import { join } from 'node:path';
+import { eventLoopSpinStats } from '../../bindings/event-loop-spin';
 import { V2ModelServer, newFunction, silentLogger, type ModelRequest } from '../../src';
 import '../../src/model/onnx-model-server';
 import type { MockServer } from '../../src/server/mock-server';
@@ -173,6 +174,16 @@ describe('engine metrics of an ONNX model', () => {
     expect(value(s, 'graphserve_engine_batch_cap', { model: 'iris' })).toBe(8); // a queue delay: no tuning
     expect(value(s, 'graphserve_engine_errors_total', { model: 'iris', kind: 'failed' })).toBe(0);
     expect(value(s, 'graphserve_requests_total', { model: 'iris', status_class: '2xx' })).toBe(7);
+  });
+
+  it("exports the event loop's spins when the engine goes idle (process-wide)", async () => {
+    const before = eventLoopSpinStats();
+    await server.test('/v2/models/iris/infer', { inputs: [[5.1, 3.5, 1.4, 0.2]] });
+    const s = await scrape(server);
+    const spins = value(s, 'graphserve_event_loop_spins_total')!;
+    expect(spins).toBeGreaterThanOrEqual(before.spins + 1); // the request's answer: the engine idle again
+    expect(spins).toBeLessThanOrEqual(eventLoopSpinStats().spins);
+    expect(value(s, 'graphserve_event_loop_spin_turns_total')).toBeGreaterThanOrEqual(before.turns);
   });
 });
 
