@@ -1,18 +1,22 @@
 /**
- * Event-loop spinning: when the engine's last request in flight settles, the JS thread keeps turning the
- * event loop for a short while (`micros`, default kDefaultEventLoopSpinMicros) instead of going to sleep
- * in the kernel, as ONNX Runtime's own threads spin between runs.
+ * Event-loop spinning: when the engine's last request in flight settles, and it was run on the JS thread (a
+ * tiny model's batches, SessionOptions.inlineRunMicros), the JS thread keeps turning the event loop for a
+ * short while (`micros`, default kDefaultEventLoopSpinMicros) instead of going to sleep in the kernel, as
+ * ONNX Runtime's own threads spin between runs.
  *
  * Why: at low load a request comes a few tens of µs after the answer to the one before, and a thread that
  * slept in the meantime pays for it on its next turn, and more so in a virtual machine, where an idle vCPU
  * is handed back to the host: on the 2-core AMD VM of 2026-12-01 a bare node:http server spent 75 µs of
  * CPU a request at one connection and 22 µs at four, and graphserve's iris answers at one connection were
  * ~20-40% more a second with the loop spinning for 200-300 µs (bench scenario event-loop-spin).
+ * Only after runs on the JS thread: there a request is all event-loop work and the gaps between requests are
+ * its only waits. A model run by the scheduler thread lost by it (PP-OCR binary bodies at one connection,
+ * median of 8 runs: 564 against 620 req/s), and its requests wait mostly for the run anyway.
  *
  * How: each turn of the spin is a setImmediate, so libuv polls its sockets without blocking (timeout 0)
  * and every I/O callback, timer and other immediate runs as usual in between; the spin never holds the
  * thread. It stops when the time is up or as soon as a request is in flight again (ORT's threads are then
- * busy and may need the cores; the answer to that request starts the next spin). A spin ends by itself
+ * busy and may need the cores; that request's answer may start the next spin). A spin ends by itself
  * within `micros`, so it keeps neither a process nor a test alive beyond that.
  *
  * Process-wide, like the event loop it turns: every InferenceSession of the thread counts in `inFlight`.
@@ -63,9 +67,12 @@ export function runStarted(): void {
   inFlight++;
 }
 
-/** A request the engine had settled (result or error): the last one starts a spin. */
-export function runSettled(): void {
-  if (--inFlight > 0 || spinMs === 0) return;
+/**
+ * A request the engine had settled (result or error). The last one in flight starts a spin when `spin`: when
+ * its session runs its batches on the JS thread.
+ */
+export function runSettled(spin: boolean): void {
+  if (--inFlight > 0 || !spin || spinMs === 0) return;
   until = performance.now() + spinMs;
   stats.spins++;
   if (!spinning) {

@@ -40,8 +40,11 @@ export interface NativeSession {
    * before): requests queued in one turn of the event loop then run as one batch.
    */
   run(inputs: NativeInputs, timeoutMs: number, id: number, deferWake?: boolean): Promise<NativeOutputs>;
-  /** Wakes a runner for the requests queued with `deferWake`. */
-  wake(): void;
+  /**
+   * Wakes a runner for the requests queued with `deferWake`, or runs them here on the JS thread (a tiny
+   * model, SessionOptions.inlineRunMicros): returns how many requests it settled so (0 = a runner woken).
+   */
+  wake(): number;
   /** Takes request `id` out of the queue (its promise rejects with CancelledError); false once it runs. */
   cancel(id: number): boolean;
   stats(): import('./session').SessionStats;

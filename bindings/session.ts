@@ -98,7 +98,7 @@ export class InferenceSession {
    * The run no longer counts as in flight (./event-loop-spin.ts).
    */
   readonly #settled = (flat: NativeOutputs): Record<string, Tensor> => {
-    runSettled();
+    runSettled(this.#ranInline);
     const result: Record<string, Tensor> = {};
     const outputs = this.outputs;
     for (let o = 0; o < outputs.length; o++) {
@@ -108,11 +108,18 @@ export class InferenceSession {
     }
     return result;
   };
+  /** A run that failed: it no longer counts as in flight (./event-loop-spin.ts). */
+  readonly #failed = (err: unknown): never => {
+    runSettled(this.#ranInline);
+    throw err;
+  };
   /** A wake of the scheduler is due at the end of this turn of the event loop. */
   #wakeDue = false;
+  /** The last wake ran its batches on the JS thread (a tiny model): its answers start a spin. */
+  #ranInline = false;
   readonly #wake = (): void => {
     this.#wakeDue = false;
-    this.#native.wake();
+    this.#ranInline = this.#native.wake() > 0;
   };
 
   private constructor(native: NativeSession, options: ResolvedSessionOptions) {
@@ -172,7 +179,7 @@ export class InferenceSession {
       setImmediate(this.#wake);
     }
     const { signal, cancellation } = options;
-    if (signal === undefined && cancellation === undefined) return running.then(this.#settled, settledWithError);
+    if (signal === undefined && cancellation === undefined) return running.then(this.#settled, this.#failed);
     const cancel = (): boolean => this.#native.cancel(id);
     signal?.addEventListener('abort', cancel, { once: true });
     const forgetCancellation = cancellation?.onAbort(cancel);
@@ -187,7 +194,7 @@ export class InferenceSession {
       },
       (err: unknown) => {
         forget();
-        return settledWithError(err);
+        return this.#failed(err);
       },
     );
   }
@@ -236,12 +243,6 @@ export class InferenceSession {
     }
     return out;
   }
-}
-
-/** A run failed with `err`: it no longer counts as in flight (./event-loop-spin.ts). */
-function settledWithError(err: unknown): never {
-  runSettled();
-  throw err;
 }
 
 /**

@@ -173,8 +173,9 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
 Napi::Value SessionWrap::Wake(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequestList done = engine_->RunInline();
+  const size_t settled = done.size();
   for (auto& request : done) Settle(env, std::move(request));
-  return env.Undefined();
+  return Napi::Number::New(env, static_cast<double>(settled));
 }
 
 Napi::Value SessionWrap::Cancel(const Napi::CallbackInfo& info) {

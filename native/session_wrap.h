@@ -37,7 +37,8 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   // flight. With deferWake true the request waits in the queue until wake() (or a runner that is busy
   // anyway takes it): requests queued in one turn of the event loop then go as one batch.
   Napi::Value Run(const Napi::CallbackInfo& info);
-  // wake(): wakes a runner for the requests queued with deferWake.
+  // wake(): wakes a runner for the requests queued with deferWake, or runs them on the JS thread
+  // (Engine::RunInline); returns how many requests it settled here (0 = a runner woken).
   Napi::Value Wake(const Napi::CallbackInfo& info);
   // cancel(id) → true when the request was still queued: its promise rejects with CancelledError.
   Napi::Value Cancel(const Napi::CallbackInfo& info);

@@ -1,7 +1,9 @@
 /**
- * Event-loop spinning (bindings/event-loop-spin.ts): when the engine's last request settles, the event loop
- * keeps turning for the set time, stops while a request is in flight, ends by itself, and never starts when
- * set to 0. Real sessions: add.onnx (microseconds a run) and slow.onnx (milliseconds a row).
+ * Event-loop spinning (bindings/event-loop-spin.ts): when the engine's last request settles after a run on
+ * the JS thread, the event loop keeps turning for the set time; it stops while a request is in flight, ends
+ * by itself, never follows a run on the scheduler thread, and never starts when set to 0. Real sessions:
+ * add.onnx (microseconds a run: on the JS thread once measured, or always on the scheduler thread) and
+ * slow.onnx (milliseconds a row).
  */
 import {
   MAX_EVENT_LOOP_SPIN_MICROS,
@@ -12,7 +14,7 @@ import {
 } from '../../bindings/event-loop-spin';
 import { InferenceSession } from '../../bindings/session';
 import { CancelledError, InvalidOptionError } from '../../src/errors';
-import { addInputs, fp32, model, randomFloats } from './helpers';
+import { addInputs, fp32, model, randomFloats, sumOf } from './helpers';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const turns = async (n: number): Promise<void> => {
@@ -20,25 +22,34 @@ const turns = async (n: number): Promise<void> => {
 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const SLOW_ROW = 256;
+const slowInput = (rows: number, seed: number) => ({ x: fp32([rows, SLOW_ROW], randomFloats(rows * SLOW_ROW, seed)) });
 
 describe('event-loop spinning', () => {
-  let add: InferenceSession;
+  let inline: InferenceSession;
+  let threaded: InferenceSession;
   let slow: InferenceSession;
 
   beforeAll(async () => {
-    add = await InferenceSession.create(model('add'));
+    inline = await InferenceSession.create(model('add'), { inlineRunMicros: 1_000_000 });
+    threaded = await InferenceSession.create(model('add'), { inlineRunMicros: 0 });
     slow = await InferenceSession.create(model('slow'), { intraOpThreads: 1, batching: { maxBatchSize: 1 } });
+    setEventLoopSpinMicros(0);
+    // The engine measures a model's first 8 runs on the scheduler thread, then runs this one on the JS thread.
+    for (let i = 0; i < 8; i++) await inline.run(addInputs(i));
+    expect(inline.stats().inlineBatches).toBe(0);
+    await inline.run(addInputs(8));
+    expect(inline.stats().inlineBatches).toBe(1);
   });
 
   afterAll(async () => {
     setEventLoopSpinMicros(kDefaultEventLoopSpinMicros);
-    await Promise.all([add.dispose(), slow.dispose()]);
+    await Promise.all([inline.dispose(), threaded.dispose(), slow.dispose()]);
   });
 
-  it('spins after the last request settles, for the time set, then stops by itself', async () => {
+  it('spins after a run on the JS thread, for the time set, then stops by itself', async () => {
     setEventLoopSpinMicros(2_000);
     const before = eventLoopSpinStats();
-    await add.run(addInputs(1));
+    await inline.run(addInputs(1));
     expect(eventLoopSpinStats().spins).toBe(before.spins + 1);
     await turns(3);
     expect(eventLoopSpinStats().turns).toBeGreaterThanOrEqual(before.turns + 2); // a turn each
@@ -48,42 +59,55 @@ describe('event-loop spinning', () => {
     expect(eventLoopSpinStats().turns).toBe(ended);
   });
 
-  it('stops while a request is in flight and spins again when it settles', async () => {
+  it('never spins after a run on the scheduler thread', async () => {
+    setEventLoopSpinMicros(2_000);
+    await sleep(5); // any spin before has ended
+    const before = eventLoopSpinStats();
+    const out = await threaded.run(addInputs(2));
+    expect(Array.from(out['sum']!.data as Float32Array)).toEqual(sumOf(2));
+    await turns(3);
+    expect(eventLoopSpinStats()).toEqual(before);
+    expect(threaded.stats().inlineBatches).toBe(0);
+  });
+
+  it('stops while a request is in flight and spins again after the next run on the JS thread', async () => {
     setEventLoopSpinMicros(MAX_EVENT_LOOP_SPIN_MICROS); // 100 ms: only a request in flight stops it
-    await add.run(addInputs(2));
+    await inline.run(addInputs(3));
     await nextTurn();
-    const running = slow.run({ x: fp32([32, SLOW_ROW], randomFloats(32 * SLOW_ROW, 7)) });
+    const running = slow.run(slowInput(32, 7));
     await turns(2);
     const stopped = eventLoopSpinStats();
     await sleep(5);
     expect(eventLoopSpinStats()).toEqual(stopped); // 32 rows of slow.onnx take far longer than 5 ms
-    const out = await running;
-    expect(out['y']!.shape).toEqual([32, SLOW_ROW]);
+    expect((await running)['y']!.shape).toEqual([32, SLOW_ROW]);
+    expect(eventLoopSpinStats().spins).toBe(stopped.spins); // slow.onnx ran on the scheduler thread
+    await inline.run(addInputs(4));
     expect(eventLoopSpinStats().spins).toBe(stopped.spins + 1);
     await turns(3);
     expect(eventLoopSpinStats().turns).toBeGreaterThanOrEqual(stopped.turns + 2);
     setEventLoopSpinMicros(0); // ends the spin at its next turn
-    await add.run(addInputs(3));
+    await nextTurn();
   });
 
-  it('counts a request that failed as settled', async () => {
+  it('counts a request that failed as settled: the next run on the JS thread spins', async () => {
     setEventLoopSpinMicros(1_000);
-    const busy = slow.run({ x: fp32([8, SLOW_ROW], randomFloats(8 * SLOW_ROW, 8)) });
+    const busy = slow.run(slowInput(8, 8));
     const controller = new AbortController();
-    const cancelled = slow.run({ x: fp32([1, SLOW_ROW], randomFloats(SLOW_ROW, 9)) }, { signal: controller.signal });
+    const cancelled = slow.run(slowInput(1, 9), { signal: controller.signal });
     controller.abort(); // still queued behind the first: it leaves the queue unrun
     await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
-    const before = eventLoopSpinStats();
     await busy;
-    expect(eventLoopSpinStats().spins).toBe(before.spins + 1); // in flight back to 0 after a rejection too
+    const before = eventLoopSpinStats();
+    await inline.run(addInputs(5));
+    expect(eventLoopSpinStats().spins).toBe(before.spins + 1); // nothing in flight: the rejection was counted
   });
 
   it('never spins when set to 0', async () => {
     setEventLoopSpinMicros(0);
     expect(eventLoopSpinMicros()).toBe(0);
-    await turns(2);
+    await sleep(5);
     const before = eventLoopSpinStats();
-    await add.run(addInputs(4));
+    await inline.run(addInputs(6));
     await turns(2);
     expect(eventLoopSpinStats()).toEqual(before);
   });
