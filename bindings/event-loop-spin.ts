@@ -8,7 +8,7 @@
  * slept in the meantime pays for it on its next turn, and more so in a virtual machine, where an idle vCPU
  * is handed back to the host: on the 2-core AMD VM of 2026-12-01 a bare node:http server spent 75 µs of
  * CPU a request at one connection and 22 µs at four, and graphserve's iris answers at one connection were
- * ~20-40% more a second with the loop spinning for 200-300 µs (bench scenario event-loop-spin).
+ * 18-29% more a second with the loop spinning for 200 µs (bench scenario event-loop-spin).
  * Only after runs on the JS thread: there a request is all event-loop work and the gaps between requests are
  * its only waits. A model run by the scheduler thread lost by it (PP-OCR binary bodies at one connection,
  * median of 8 runs: 564 against 620 req/s), and its requests wait mostly for the run anyway.
@@ -19,18 +19,22 @@
  * busy and may need the cores; that request's answer may start the next spin). A spin ends by itself
  * within `micros`, so it keeps neither a process nor a test alive beyond that.
  *
- * Process-wide, like the event loop it turns: every InferenceSession of the thread counts in `inFlight`.
+ * One per JS thread, like the event loop it turns (module state: a worker thread has its own, at the default):
+ * every InferenceSession of the thread counts in `inFlight`.
  */
 import { performance } from 'node:perf_hooks';
 import { InvalidOptionError } from '../src/errors';
 
-/** The default spin after the engine goes idle, µs. */
+/** The default spin when the engine goes idle after a run on the JS thread, µs. */
 export const kDefaultEventLoopSpinMicros = 200;
 /** The longest spin accepted, µs. */
 export const MAX_EVENT_LOOP_SPIN_MICROS = 100_000;
 
 export interface EventLoopSpinStats {
-  /** Times the engine went idle with spinning on (each starts a spin, or makes the current one longer). */
+  /**
+   * Times the engine went idle after a run on the JS thread with spinning on (each starts a spin, or makes the
+   * current one longer).
+   */
   spins: number;
   /** Turns of the event loop the spins took, all together. */
   turns: number;
@@ -42,7 +46,7 @@ let until = 0;
 let spinning = false;
 const stats: EventLoopSpinStats = { spins: 0, turns: 0 };
 
-/** Sets how long the event loop spins after the engine goes idle, µs; 0 = never. */
+/** Sets how long the event loop spins when the engine goes idle after a run on the JS thread, µs; 0 = never. */
 export function setEventLoopSpinMicros(micros: number): void {
   if (!Number.isInteger(micros) || micros < 0 || micros > MAX_EVENT_LOOP_SPIN_MICROS) {
     throw new InvalidOptionError(

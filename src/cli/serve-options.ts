@@ -64,7 +64,7 @@ export interface ServeFlags {
   heapGrowingPercent: number;
   /** Whether V8's memory reducer runs (./v8-gc.ts); undefined = its environment variable, else off. */
   memoryReducer?: boolean;
-  /** How long the event loop spins when the engine goes idle, µs (bindings/event-loop-spin.ts). */
+  /** How long the event loop spins when the engine goes idle after a run on the JS thread, µs (bindings/event-loop-spin.ts). */
   eventLoopSpinMicros: number;
   config?: string;
 }
@@ -278,7 +278,7 @@ export function addServeOptions(command: Command): Command {
     .addOption(
       option(
         '--event-loop-spin-micros <n>',
-        'how long the event loop keeps polling when the engine goes idle, µs; 0 = it sleeps at once',
+        'how long the event loop keeps polling when the engine goes idle after a run on the JS thread, µs; 0 = never',
         'EVENT_LOOP_SPIN_MICROS',
       )
         .argParser(integer('event-loop spin', 0, MAX_EVENT_LOOP_SPIN_MICROS))

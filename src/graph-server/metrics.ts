@@ -20,8 +20,8 @@
  *                                              the native engine's stats for ONNX models (OnnxModelServer)
  *   uncaught_errors_total{kind}                errors no request owned, survived (process-wide; see process-guard.ts)
  *   event_loop_spins_total, event_loop_spin_turns_total
- *                                              the engine going idle with spinning on, and the turns of the event
- *                                              loop spent spinning (process-wide; bindings/event-loop-spin.ts)
+ *                                              the engine going idle after a run on the event loop with spinning on,
+ *                                              and the turns of the event loop spent spinning (bindings/event-loop-spin.ts)
  * `model` is the route key for requests under a router's model prefix, '' for other paths (health,
  * metadata, flows, unknown models, so that clients cannot grow the label set).
  */
@@ -64,7 +64,11 @@ function registerEventLoopSpin(registry: Registry): void {
       },
     });
   };
-  counter('event_loop_spins_total', 'Times the engine went idle with event-loop spinning on.', 'spins');
+  counter(
+    'event_loop_spins_total',
+    'Times the engine went idle after a run on the event loop, with event-loop spinning on.',
+    'spins',
+  );
   counter('event_loop_spin_turns_total', 'Turns of the event loop spent spinning while the engine was idle.', 'turns');
 }
 
