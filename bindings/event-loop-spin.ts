@@ -19,8 +19,9 @@
  * busy and may need the cores; that request's answer may start the next spin). A spin ends by itself
  * within `micros`, so it keeps neither a process nor a test alive beyond that.
  *
- * One per JS thread, like the event loop it turns (module state: a worker thread has its own, at the default):
- * every InferenceSession of the thread counts in `inFlight`.
+ * One per JS thread, like the event loop it turns (module state: a worker thread has its own, at the default
+ * unless set there; the ensembles' 'process' executor sets its workers' to the main thread's): every
+ * InferenceSession of the thread counts in `inFlight`.
  */
 import { performance } from 'node:perf_hooks';
 import { InvalidOptionError } from '../src/errors';

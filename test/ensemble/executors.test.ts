@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { newFunction, silentLogger, type ServingLogger, type StepSpec, type VotingEnsemble } from '../../src';
 import type { MockServer } from '../../src';
-import { Broken, Busy, Constant, NativeIdentity, ThreadReporter } from './fixtures/children';
+import { eventLoopSpinMicros, setEventLoopSpinMicros } from '../../bindings/event-loop-spin';
+import { Broken, Busy, Constant, NativeIdentity, SpinReporter, ThreadReporter } from './fixtures/children';
 
 const CHILDREN = join(__dirname, 'fixtures', 'children.ts');
 const HOOK = join(__dirname, '..', 'support', 'ts-worker-hook.js');
 const FIXTURES = join(__dirname, '..', 'fixtures', 'models');
-const namespace = { Broken, Busy, Constant, NativeIdentity, ThreadReporter };
+const namespace = { Broken, Busy, Constant, NativeIdentity, SpinReporter, ThreadReporter };
 type Envelope = { outputs: number[] };
 
 const open: VotingEnsemble[] = [];
@@ -91,6 +92,18 @@ describe('where children run', () => {
     const [value] = ((await server.test('/v2/models/ens/infer', { inputs: [7] })) as Envelope).outputs;
     expect(value! % 1000).toBeCloseTo(7);
     expect(Math.floor(value! / 1000)).not.toBe(threadId);
+  });
+
+  it("gives the workers the main thread's event-loop spin (--event-loop-spin-micros)", async () => {
+    const before = eventLoopSpinMicros();
+    setEventLoopSpinMicros(350); // not the default: a worker left at the default would answer 200
+    try {
+      const server = await ensemble('process', { s: { className: 'SpinReporter' } }, { voteType: 'regression' });
+      const res = (await server.test('/v2/models/ens/infer', { inputs: [1] })) as Envelope;
+      expect(res.outputs).toEqual([350]);
+    } finally {
+      setEventLoopSpinMicros(before);
+    }
   });
 
   it('refuses at start a process child without a module', async () => {

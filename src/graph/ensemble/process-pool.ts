@@ -14,13 +14,14 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
+import { eventLoopSpinMicros } from '../../../bindings/event-loop-spin';
 import { errorClasses, InvalidOptionError, ModelError, type ErrorClassName } from '../../errors';
 import { V2ModelServer } from '../../model/v2-model-server';
 import type { ServingContext } from '../../step/context';
 import { ServingResponse } from '../../step/response';
 import type { GraphStep } from '../../step/step';
 import { settleAll, type ChildOutcome, type ChildTask, type Executor } from './executors';
-import type { WorkerChildSpec, WorkerReply, WorkerTask } from './process-worker';
+import type { WorkerChildSpec, WorkerData, WorkerReply, WorkerTask } from './process-worker';
 
 /** A step that can describe itself to a worker thread. */
 export interface WorkerSpecProvider {
@@ -122,6 +123,8 @@ export class ProcessExecutor implements Executor {
       idleTimeout: IDLE_TIMEOUT_MS,
       // Native completions may arrive while a worker is idle: no blocking Atomics.wait loop.
       atomics: 'disabled',
+      // Module state is per thread: the workers' engines spin as the main thread's (process-worker.ts).
+      workerData: { eventLoopSpinMicros: eventLoopSpinMicros() } satisfies WorkerData,
       ...(extra ? { execArgv: [...process.execArgv, ...extra] } : {}),
     });
     return this.pool;

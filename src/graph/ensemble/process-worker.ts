@@ -7,6 +7,8 @@
  * graphserve error classes on the main thread; a ServingResponse travels as its status and headers.
  */
 import * as path from 'node:path';
+import { workerData } from 'piscina';
+import { setEventLoopSpinMicros } from '../../../bindings/event-loop-spin';
 import { createContext } from '../../step/context';
 import { isServingResponse } from '../../step/response';
 import type { GraphStep } from '../../step/step';
@@ -33,6 +35,15 @@ export interface WorkerTask {
 export type WorkerReply =
   | { ok: true; value: unknown; response?: { status: number; headers: Record<string, string> } }
   | { ok: false; error: { name: string; message: string } };
+
+/** What the pool hands every worker at its start (piscina's workerData). */
+export interface WorkerData {
+  /** The main thread's event-loop spin (bindings/event-loop-spin.ts keeps it per thread). */
+  eventLoopSpinMicros: number;
+}
+
+const given = workerData as WorkerData | undefined;
+if (given !== undefined) setEventLoopSpinMicros(given.eventLoopSpinMicros);
 
 type Construct = new (options: Record<string, unknown>) => GraphStep;
 
