@@ -1,5 +1,5 @@
 /**
- * event-loop-spin: what the event loop's spin after the engine goes idle (`--event-loop-spin-micros`,
+ * event-loop-spin: what the event loop's spin after a run on the JS thread (`--event-loop-spin-micros`,
  * bindings/event-loop-spin.ts) gives a tiny model at one connection, where every request comes to a server
  * that has just answered the one before. Two `graphserve serve` children serve iris (examples/models: four
  * FP32 in, a label and three probabilities out, run on the event loop) with the same settings but one: the
@@ -98,7 +98,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
 
 export const eventLoopSpin: Scenario = {
   name: 'event-loop-spin',
-  description: 'event loop spinning when the engine goes idle ÷ sleeping at once, iris req/s at c=1',
+  description: "event loop spinning after a tiny model's runs ÷ sleeping at once, iris req/s at c=1",
   byDefault: true,
   run,
 };
