@@ -47,7 +47,10 @@ let until = 0;
 let spinning = false;
 const stats: EventLoopSpinStats = { spins: 0, turns: 0 };
 
-/** Sets how long the event loop spins when the engine goes idle after a run on the JS thread, µs; 0 = never. */
+/**
+ * Sets how long the event loop spins when the engine goes idle after a run on the JS thread, µs; 0 = never. A
+ * spin going on is cut to the new time.
+ */
 export function setEventLoopSpinMicros(micros: number): void {
   if (!Number.isInteger(micros) || micros < 0 || micros > MAX_EVENT_LOOP_SPIN_MICROS) {
     throw new InvalidOptionError(
@@ -55,6 +58,7 @@ export function setEventLoopSpinMicros(micros: number): void {
     );
   }
   spinMs = micros / 1000;
+  until = Math.min(until, performance.now() + spinMs);
 }
 
 /** The spin now set, µs. */
