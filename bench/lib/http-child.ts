@@ -39,6 +39,11 @@ export function distRoot(): string {
   return path.resolve(__dirname, '..', '..');
 }
 
+/** The checkout's root, where dist/ was built (its examples/ and test/fixtures/). */
+export function repoRoot(): string {
+  return path.dirname(distRoot());
+}
+
 /** The value of the sample `series` (name and labels, as the text shows them) in a child's `/metrics`; undefined when absent. */
 export async function metricValue(server: ChildServer, series: string): Promise<number | undefined> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -48,7 +53,7 @@ export async function metricValue(server: ChildServer, series: string): Promise<
 
 /** The identity over FP32 [batch, 3] of the test fixtures: a model that costs next to nothing. */
 export function identityModelPath(): string {
-  return path.join(path.dirname(distRoot()), 'test', 'fixtures', 'models', 'identity_fp32.onnx');
+  return path.join(repoRoot(), 'test', 'fixtures', 'models', 'identity_fp32.onnx');
 }
 
 /** Node flags for the server children, from GRAPHSERVE_BENCH_NODE_FLAGS (e.g. "--cpu-prof"). */

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { distRoot } from './http-child';
+import { repoRoot } from './http-child';
 
 export const SUM_MODEL = 'sum';
 
@@ -15,10 +15,6 @@ interface OnnxBuilder {
   valueInfo(name: string, elemType: number, dims: Array<string | number>): unknown;
   node(opType: string, inputs: string[], outputs: string[], attrs?: Record<string, number>): unknown;
   encodeModel(spec: { name: string; nodes: unknown[]; inputs: unknown[]; outputs: unknown[] }): Buffer;
-}
-
-function repoRoot(): string {
-  return path.dirname(distRoot());
 }
 
 /** y [1, 1] = ReduceSum(x [1, n]) over every axis (opset 17 without axes: all of them, kept). */

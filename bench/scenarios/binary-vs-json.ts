@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { settingsOf } from '../lib/compare';
-import { type ChildServer, distRoot, startGraphserve } from '../lib/http-child';
+import { type ChildServer, repoRoot, startGraphserve } from '../lib/http-child';
 import { measurePair, pairChart } from '../lib/http-pair';
 import { verifyHttp } from '../lib/http-verify';
 import { imagePool } from '../lib/inputs';
@@ -25,8 +25,7 @@ const MODEL_NAME = 'identity-dyn';
 const INFER_PATH = `/v2/models/${MODEL_NAME}/infer`;
 
 function modelPath(): string {
-  // dist/ → the repository root
-  return path.join(path.dirname(distRoot()), 'test', 'fixtures', 'models', 'identity_dyn.onnx');
+  return path.join(repoRoot(), 'test', 'fixtures', 'models', 'identity_dyn.onnx');
 }
 
 async function run(ctx: BenchContext): Promise<ScenarioResult> {

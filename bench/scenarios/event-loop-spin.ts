@@ -13,7 +13,7 @@
 import * as path from 'node:path';
 import { kDefaultEventLoopSpinMicros } from '../../bindings/event-loop-spin';
 import { settingsOf } from '../lib/compare';
-import { type ChildServer, distRoot, metricValue, startBoth, startGraphserve } from '../lib/http-child';
+import { type ChildServer, metricValue, repoRoot, startBoth, startGraphserve } from '../lib/http-child';
 import { measurePair, pairChart } from '../lib/http-pair';
 import { imagePool } from '../lib/inputs';
 import { postOnce } from '../lib/large-body';
@@ -27,7 +27,7 @@ const POOL = 16;
 const SPINS = 'graphserve_event_loop_spins_total';
 
 function irisModelPath(): string {
-  return path.join(path.dirname(distRoot()), 'examples', 'models', 'iris', 'model.onnx');
+  return path.join(repoRoot(), 'examples', 'models', 'iris', 'model.onnx');
 }
 
 /** Both children answer every body alike (the same label and probabilities): returns how many were compared. */
