@@ -41,7 +41,7 @@ export interface EventLoopSpinStats {
   turns: number;
 }
 
-let spinMs = kDefaultEventLoopSpinMicros / 1000;
+let spinMicros = kDefaultEventLoopSpinMicros;
 let inFlight = 0;
 let until = 0;
 let spinning = false;
@@ -57,13 +57,13 @@ export function setEventLoopSpinMicros(micros: number): void {
       `event-loop spin must be an integer from 0 to ${MAX_EVENT_LOOP_SPIN_MICROS} µs, got ${String(micros)}`,
     );
   }
-  spinMs = micros / 1000;
-  until = Math.min(until, performance.now() + spinMs);
+  spinMicros = micros;
+  until = Math.min(until, performance.now() + micros / 1000);
 }
 
 /** The spin now set, µs. */
 export function eventLoopSpinMicros(): number {
-  return Math.round(spinMs * 1000);
+  return spinMicros;
 }
 
 /** Counts since the process started (a copy). */
@@ -81,8 +81,8 @@ export function runStarted(): void {
  * its session runs its batches on the JS thread.
  */
 export function runSettled(spin: boolean): void {
-  if (--inFlight > 0 || !spin || spinMs === 0) return;
-  until = performance.now() + spinMs;
+  if (--inFlight > 0 || !spin || spinMicros === 0) return;
+  until = performance.now() + spinMicros / 1000; // performance.now() is in ms
   stats.spins++;
   if (!spinning) {
     spinning = true;
