@@ -10,8 +10,12 @@
  * CPU a request at one connection and 22 µs at four, and graphserve's iris answers at one connection were
  * 18-29% more a second with the loop spinning for 200 µs (bench scenario event-loop-spin).
  * Only after runs on the JS thread: there a request is all event-loop work and the gaps between requests are
- * its only waits. A model run by the scheduler thread lost by it (PP-OCR binary bodies at one connection,
- * median of 8 runs: 564 against 620 req/s), and its requests wait mostly for the run anyway.
+ * its only waits. And only at low load: after a wake that ran at most SPIN_MAX_INLINE_REQUESTS requests. At
+ * 64 connections the wakes run 32-64 requests each, the event loop is hardly idle, and spinning after them
+ * cost throughput on the 2-core Intel VM of 2026-12-01 (iris at c=64 with wrk: 11,200-14,700 req/s against
+ * 14,300-16,700 with this limit, three alternating runs). A model run by the scheduler thread lost by it
+ * (PP-OCR binary bodies at one connection, median of 8 runs: 564 against 620 req/s), and its requests wait
+ * mostly for the run anyway.
  *
  * How: each turn of the spin is a setImmediate, so libuv polls its sockets without blocking (timeout 0)
  * and every I/O callback, timer and other immediate runs as usual in between; the spin never holds the
@@ -28,6 +32,11 @@ import { InvalidOptionError } from '../src/errors';
 
 /** The default spin when the engine goes idle after a run on the JS thread, µs. */
 export const kDefaultEventLoopSpinMicros = 200;
+/**
+ * The most requests a wake may have run on the JS thread for its answers to start a spin: more mean load
+ * enough that the event loop has its next requests waiting anyway.
+ */
+export const SPIN_MAX_INLINE_REQUESTS = 4;
 /** The longest spin accepted, µs. */
 export const MAX_EVENT_LOOP_SPIN_MICROS = 100_000;
 
@@ -71,6 +80,14 @@ export function eventLoopSpinStats(): EventLoopSpinStats {
   return { ...stats };
 }
 
+/**
+ * Whether the answers of a wake that ran `ranInline` requests on the JS thread (the native wake's count) start a
+ * spin when they settle: a run on the JS thread, at low load.
+ */
+export function spinFollows(ranInline: number): boolean {
+  return ranInline > 0 && ranInline <= SPIN_MAX_INLINE_REQUESTS;
+}
+
 /** A request entered the engine. */
 export function runStarted(): void {
   inFlight++;
@@ -78,7 +95,7 @@ export function runStarted(): void {
 
 /**
  * A request the engine had settled (result or error). The last one in flight starts a spin when `spin`: when
- * its session runs its batches on the JS thread.
+ * its session's last wake ran its batches on the JS thread, at low load (spinFollows).
  */
 export function runSettled(spin: boolean): void {
   if (--inFlight > 0 || !spin || spinMicros === 0) return;

@@ -23,7 +23,7 @@ import {
   isDatatype,
   matchesDatatype,
 } from './datatypes';
-import { runSettled, runStarted } from './event-loop-spin';
+import { runSettled, runStarted, spinFollows } from './event-loop-spin';
 import { type NativeInputs, type NativeOutputs, type NativeSession, loadAddon } from './loader';
 import { type ResolvedSessionOptions, type SessionOptions, resolveSessionOptions } from './options';
 
@@ -98,7 +98,7 @@ export class InferenceSession {
    * The run no longer counts as in flight (./event-loop-spin.ts).
    */
   readonly #settled = (flat: NativeOutputs): Record<string, Tensor> => {
-    runSettled(this.#ranInline);
+    runSettled(this.#spinAfter);
     const result: Record<string, Tensor> = {};
     const outputs = this.outputs;
     for (let o = 0; o < outputs.length; o++) {
@@ -110,16 +110,16 @@ export class InferenceSession {
   };
   /** A run that failed: it no longer counts as in flight (./event-loop-spin.ts). */
   readonly #failed = (err: unknown): never => {
-    runSettled(this.#ranInline);
+    runSettled(this.#spinAfter);
     throw err;
   };
   /** A wake of the scheduler is due at the end of this turn of the event loop. */
   #wakeDue = false;
-  /** The last wake ran its batches on the JS thread (a tiny model): its answers start a spin. */
-  #ranInline = false;
+  /** The last wake ran its batches on the JS thread (a tiny model), and few: its answers start a spin. */
+  #spinAfter = false;
   readonly #wake = (): void => {
     this.#wakeDue = false;
-    this.#ranInline = this.#native.wake() > 0;
+    this.#spinAfter = spinFollows(this.#native.wake());
   };
 
   private constructor(native: NativeSession, options: ResolvedSessionOptions) {

@@ -1,12 +1,14 @@
 /**
  * Event-loop spinning (bindings/event-loop-spin.ts): when the engine's last request settles after a run on
  * the JS thread, the event loop keeps turning for the set time; it stops while a request is in flight, ends
- * by itself, never follows a run on the scheduler thread, and never starts when set to 0. Real sessions:
+ * by itself, never follows a run on the scheduler thread nor a wake that ran many requests, and never starts
+ * when set to 0. Real sessions:
  * add.onnx (microseconds a run: on the JS thread once measured, or always on the scheduler thread) and
  * slow.onnx (milliseconds a row).
  */
 import {
   MAX_EVENT_LOOP_SPIN_MICROS,
+  SPIN_MAX_INLINE_REQUESTS,
   eventLoopSpinMicros,
   eventLoopSpinStats,
   kDefaultEventLoopSpinMicros,
@@ -90,6 +92,24 @@ describe('event-loop spinning', () => {
     const cut = eventLoopSpinStats();
     await turns(2);
     expect(eventLoopSpinStats()).toEqual(cut);
+  });
+
+  it('spins after a wake that ran up to SPIN_MAX_INLINE_REQUESTS requests on the JS thread, not after more', async () => {
+    setEventLoopSpinMicros(1_000);
+    const all = (first: number, count: number) =>
+      Promise.all(Array.from({ length: count }, (_, k) => inline.run(addInputs(first + k))));
+    await sleep(5); // any spin before has ended
+    const before = eventLoopSpinStats();
+    const batches = inline.stats().inlineBatches;
+    const many = await all(20, SPIN_MAX_INLINE_REQUESTS + 1); // queued in one turn: one wake runs them all
+    expect(Array.from(many[SPIN_MAX_INLINE_REQUESTS]!['sum']!.data as Float32Array)).toEqual(
+      sumOf(20 + SPIN_MAX_INLINE_REQUESTS),
+    );
+    expect(inline.stats().inlineBatches).toBeGreaterThan(batches); // they did run on the JS thread
+    await turns(2);
+    expect(eventLoopSpinStats()).toEqual(before);
+    await all(40, SPIN_MAX_INLINE_REQUESTS);
+    expect(eventLoopSpinStats().spins).toBe(before.spins + 1);
   });
 
   it('counts a request that failed as settled: the next run on the JS thread spins', async () => {
