@@ -2,9 +2,8 @@
  * Event-loop spinning (bindings/event-loop-spin.ts): when the engine's last request settles after a run on
  * the JS thread, the event loop keeps turning for the set time; it stops while a request is in flight, ends
  * by itself, never follows a run on the scheduler thread nor a wake that ran many requests, and never starts
- * when set to 0. Real sessions:
- * add.onnx (microseconds a run: on the JS thread once measured, or always on the scheduler thread) and
- * slow.onnx (milliseconds a row).
+ * when set to 0. Real sessions: add.onnx (microseconds a run: on the JS thread once measured, or always on
+ * the scheduler thread) and slow.onnx (milliseconds a row).
  */
 import {
   MAX_EVENT_LOOP_SPIN_MICROS,
